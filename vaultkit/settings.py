@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 OnConflict = Literal["keep-both", "hold"]
 
 DEFAULT_COMMIT_MESSAGE = "vault backup: {date} ({count} files)"
+
+# `<name>.conflict-<YYYYmmdd-HHMMSS>.<ext>`: the other side's version kept beside a file by sync.
+# Removing the match from a conflict copy's path gives the path of the file it belongs to.
+CONFLICT_COPY_PATTERN = re.compile(r"\.conflict-\d{8}-\d{6}(?:-\d+)?(?=\.[^./]*$|$)")
 
 
 @dataclass(frozen=True)
