@@ -1,0 +1,101 @@
+"""The records every part of vaultkit passes around: spans, links, headings, notes, findings, fixes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A range in a note: lines 1-based (frontmatter counts), columns 1-based in code points, end exclusive."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One wikilink, embed or Markdown link as written in a note."""
+
+    target: str  # path part: before the first '#', trimmed, escape removed, URL-decoded for Markdown links
+    anchor: str  # after the first '#': "Heading", "A#B" or "^block"; "" when none
+    alias: str | None  # display text after '|' (for embeds, possibly a size such as "100x200")
+    embed: bool
+    markdown: bool  # [text](dest) form rather than [[...]]
+    span: Span
+    raw: str  # the link exactly as written
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    level: int
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """An HTML comment or an Obsidian %% comment, for suppression directives."""
+
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace the text in `span` by `replacement`; `original` (when given) must still be there."""
+
+    span: Span
+    replacement: str
+    original: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    description: str
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    path: str  # vault-relative, '/' separators
+    span: Span
+    code: str
+    message: str
+    severity: Severity = "error"
+    fix: Fix | None = None
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.span.line, self.span.column, self.code, self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A parsed note; everything a check needs, nothing that needs the file system."""
+
+    path: str
+    frontmatter: dict[str, Any] | None  # None: no frontmatter or unreadable frontmatter
+    frontmatter_end: int  # last line of the frontmatter block (0 when there is none)
+    headings: tuple[Heading, ...]
+    block_ids: frozenset[str]  # lower-cased
+    links: tuple[Link, ...]
+    comments: tuple[Comment, ...]
+    problems: tuple[Finding, ...]  # found while parsing: FM001-FM003, VK001, VK003
+    code_lines: tuple[tuple[int, int], ...] = ()  # inclusive line ranges of code and HTML blocks
+    frontmatter_keys: tuple[tuple[str, int, int], ...] = ()  # top-level key, line, column
+    text: str | None = field(default=None, compare=False)  # body text, kept only when a check needs it
+
+    @property
+    def name(self) -> str:
+        base = self.path.rsplit("/", 1)[-1]
+        return base[:-3] if base.lower().endswith(".md") else base
+
+
+class ConfigError(Exception):
+    """Bad configuration or check definition: one line naming the file and the key; exit code 2."""

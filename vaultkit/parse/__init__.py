@@ -1,0 +1,94 @@
+"""Turn the bytes of a note into a Note: frontmatter, headings, block ids, links, comments, positions."""
+
+from __future__ import annotations
+
+from vaultkit.model import Finding, Heading, Link, Note, Span
+from vaultkit.parse.blocks import Blocks, scan_blocks
+from vaultkit.parse.frontmatter import split_frontmatter
+from vaultkit.parse.inline import InlineScan, frontmatter_links, scan_inline
+
+__all__ = ["decode_note", "parse_note", "parse_text"]
+
+
+def decode_note(path: str, data: bytes) -> tuple[str | None, Finding | None]:
+    """UTF-8 text without BOM and with `\\n` line ends, or a VK001 finding saying why not."""
+    if b"\x00" in data:
+        at = data.index(b"\x00")
+        return None, _unreadable(path, data, at, "holds NUL bytes: binary data, not a text note")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        bad = data[error.start : error.start + 1].hex()
+        return None, _unreadable(path, data, error.start, f"is not valid UTF-8 (byte 0x{bad})")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    return text, None
+
+
+def _unreadable(path: str, data: bytes, at: int, reason: str) -> Finding:
+    line_start = data.rfind(b"\n", 0, at) + 1
+    line = data.count(b"\n", 0, at) + 1
+    column = len(data[line_start:at].decode("utf-8", errors="replace")) + 1
+    return Finding(path, Span(line, column, line, column + 1), "VK001", f"note {reason}")
+
+
+def parse_note(path: str, data: bytes, keep_text: bool = False) -> Note:
+    text, problem = decode_note(path, data)
+    if text is None:
+        assert problem is not None
+        return Note(path, None, 0, (), frozenset(), (), (), (problem,))
+    return parse_text(path, text, keep_text)
+
+
+def parse_text(path: str, text: str, keep_text: bool = False) -> Note:
+    """Parse decoded note text (as returned by `decode_note`)."""
+    frontmatter = split_frontmatter(path, text)
+    body = frontmatter.body_offset
+    body_line = frontmatter.end_line
+    blocks = scan_blocks(text, body, body_line)
+    scan = scan_inline(text, _segments(blocks, body, len(text)))
+    links: list[Link] = []
+    if frontmatter.data and text.find("[[", 0, body) >= 0:
+        links.extend(frontmatter_links(text, 0, body))
+    links.extend(sorted(scan.links, key=lambda link: (link.span.line, link.span.column)))
+    return Note(
+        path=path,
+        frontmatter=frontmatter.data,
+        frontmatter_end=frontmatter.end_line,
+        headings=_headings(text, blocks, scan),
+        block_ids=frozenset(scan.block_ids),
+        links=tuple(links),
+        comments=tuple(scan.comments),
+        problems=frontmatter.problems,
+        code_lines=tuple((r.first_line + 1, r.last_line + 1) for r in blocks.excluded),
+        frontmatter_keys=frontmatter.keys,
+        text=text if keep_text else None,
+    )
+
+
+def _segments(blocks: Blocks, start: int, end: int) -> list[tuple[int, int]]:
+    segments: list[tuple[int, int]] = []
+    pos = start
+    for region in blocks.excluded:
+        if region.start > pos:
+            segments.append((pos, region.start))
+        pos = max(pos, region.end)
+    if pos < end:
+        segments.append((pos, end))
+    return segments
+
+
+def _headings(text: str, blocks: Blocks, scan: InlineScan) -> tuple[Heading, ...]:
+    headings: list[Heading] = []
+    for block in blocks.headings:
+        if any(start <= block.offset < end for start, end in scan.hidden):
+            continue  # inside an Obsidian %% comment
+        line_end = text.find("\n", block.offset)
+        line_text = text[block.offset : line_end if line_end >= 0 else len(text)]
+        found = line_text.find(block.text) if block.text else -1
+        column = found + 1 if found >= 0 else len(line_text) - len(line_text.lstrip(" \t>#")) + 1
+        span = Span(block.line + 1, column, block.end_line + 1, len(line_text) + 1)
+        headings.append(Heading(block.level, block.text, span))
+    return tuple(headings)
