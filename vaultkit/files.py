@@ -1,0 +1,208 @@
+"""Find the files of a vault without ever leaving it, and read notes without ever blocking."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import stat
+import subprocess
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vaultkit.model import Finding, Span
+
+NOTE_SUFFIX = ".md"
+_FILE_START = Span(1, 1, 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class NoteFile:
+    path: str  # vault-relative, '/' separators
+    size: int
+    mtime_ns: int
+    inode: int
+
+
+@dataclass
+class VaultFiles:
+    notes: list[NoteFile] = field(default_factory=list)
+    attachments: list[str] = field(default_factory=list)
+    skipped: list[Finding] = field(default_factory=list)  # VK003 for files that are never opened
+
+
+def scan_vault(root: Path, exclude: re.Pattern[str] | None) -> VaultFiles:
+    """Every note and attachment under `root`; hidden entries, `.git/` and excluded paths are left out."""
+    result = VaultFiles()
+    real_root = os.path.realpath(root)
+    saw_gitignore = False
+    pending: list[tuple[str, str]] = [(str(root), "")]
+    while pending:
+        folder, prefix = pending.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                saw_gitignore = saw_gitignore or name == ".gitignore"
+                continue
+            path = prefix + name
+            if exclude is not None and exclude.fullmatch(_nfc(path)):
+                continue
+            _scan_entry(entry, path, real_root, result, pending)
+    if saw_gitignore or _repo_ignores(root):
+        _drop_ignored(root, result)
+    result.notes.sort(key=lambda note: note.path)
+    result.attachments.sort()
+    return result
+
+
+def _scan_entry(
+    entry: os.DirEntry[str], path: str, real_root: str, result: VaultFiles, pending: list[tuple[str, str]]
+) -> None:
+    is_note = path.lower().endswith(NOTE_SUFFIX)
+    try:
+        info = entry.stat(follow_symlinks=False)
+    except OSError:
+        return
+    if stat.S_ISLNK(info.st_mode):
+        target = _symlink_target(entry.path, real_root)
+        if isinstance(target, str):
+            if is_note or not os.path.isdir(entry.path):
+                result.skipped.append(_skipped(path, f"symlink {target}; not followed"))
+            return
+        if target.is_dir():
+            return  # a folder inside the vault: it is indexed under its own path
+        info = target.stat
+    if stat.S_ISDIR(info.st_mode):
+        pending.append((entry.path, path + "/"))
+        return
+    if not stat.S_ISREG(info.st_mode):
+        if is_note:
+            result.skipped.append(_skipped(path, f"is a {_file_type(info.st_mode)}, not a regular file; never opened"))
+        return
+    if is_note:
+        result.notes.append(NoteFile(path, info.st_size, info.st_mtime_ns, info.st_ino))
+    else:
+        result.attachments.append(path)
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    stat: os.stat_result
+
+    def is_dir(self) -> bool:
+        return stat.S_ISDIR(self.stat.st_mode)
+
+
+def _symlink_target(link: str, real_root: str) -> _Target | str:
+    """The target of a symlink that stays in the vault, or why it is not followed."""
+    try:
+        real = os.path.realpath(link, strict=True)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "loops"
+        return "points at nothing"
+    except RuntimeError:
+        return "loops"
+    if real != real_root and not real.startswith(real_root + os.sep):
+        return "leaves the vault"
+    try:
+        return _Target(os.stat(real))
+    except OSError:
+        return "points at nothing"
+
+
+def _file_type(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"
+
+
+def _skipped(path: str, reason: str) -> Finding:
+    return Finding(path, _FILE_START, "VK003", f"file skipped: {reason}", severity="warning")
+
+
+def _nfc(path: str) -> str:
+    return path if path.isascii() else unicodedata.normalize("NFC", path)
+
+
+def _repo_ignores(root: Path) -> bool:
+    """Whether the enclosing git repository has ignore rules that could reach into the vault."""
+    for folder in [root, *root.parents]:
+        git = folder / ".git"
+        if git.exists():
+            exclude = git / "info" / "exclude"
+            try:
+                has_exclude = exclude.is_file() and any(
+                    line.strip() and not line.startswith("#") for line in exclude.read_text("utf-8").splitlines()
+                )
+            except (OSError, UnicodeDecodeError):
+                has_exclude = False
+            in_between = folder != root and _has_gitignore_between(folder, root)
+            return has_exclude or in_between or (folder / ".gitignore").is_file()
+    return False
+
+
+def _has_gitignore_between(top: Path, root: Path) -> bool:
+    folder = root
+    while folder != top:
+        folder = folder.parent
+        if (folder / ".gitignore").is_file():
+            return True
+    return False
+
+
+def _drop_ignored(root: Path, result: VaultFiles) -> None:
+    """Leave out what git ignores, asking git itself (the rules are git's to define)."""
+    try:
+        listed = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
+            capture_output=True,
+            timeout=30,
+            check=True,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return
+    ignored = [item.decode("utf-8", "surrogateescape") for item in listed.split(b"\0") if item]
+    if not ignored:
+        return
+    folders = tuple(item for item in ignored if item.endswith("/"))
+    files = {item for item in ignored if not item.endswith("/")}
+
+    def kept(path: str) -> bool:
+        return path not in files and not path.startswith(folders)
+
+    result.notes = [note for note in result.notes if kept(note.path)]
+    result.attachments = [path for path in result.attachments if kept(path)]
+
+
+def read_note(root: Path, note: NoteFile) -> bytes | str:
+    """The bytes of a note, or the operating system's reason it cannot be read (never blocks on a FIFO)."""
+    try:
+        fd = os.open(os.path.join(root, note.path), os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        return error.strerror or str(error)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return "not a regular file"
+        chunks: list[bytes] = []
+        while True:
+            chunk = os.read(fd, max(info.st_size + 1, 65536))
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as error:
+        return error.strerror or str(error)
+    finally:
+        os.close(fd)

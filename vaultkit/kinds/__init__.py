@@ -1,0 +1,14 @@
+"""The check kinds, listed by name. A kind is code; its instances are data in `checks/*.yaml`."""
+
+from __future__ import annotations
+
+from vaultkit.kinds.base import CheckDef, Kind
+from vaultkit.kinds.frontmatter import FrontmatterKind
+from vaultkit.kinds.links import LinksKind
+
+KINDS: dict[str, Kind] = {
+    "frontmatter": FrontmatterKind(),
+    "links": LinksKind(),
+}
+
+__all__ = ["KINDS", "CheckDef", "Kind"]

@@ -1,0 +1,49 @@
+"""What a check kind is: a pure function of (notes, vault index, parameters) to findings."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from vaultkit.model import Finding, Note
+from vaultkit.resolve import VaultIndex
+
+
+@dataclass(frozen=True)
+class CheckDef:
+    """One check instance from `checks/*.yaml`: a kind with its parameters."""
+
+    kind: str
+    name: str
+    paths: tuple[str, ...]
+    description: str
+    params: Any
+    source: str  # the file that defined it ("built-in" for defaults)
+    matcher: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+
+    def covers(self, path: str) -> bool:
+        if self.matcher is None:
+            return True
+        if not path.isascii():
+            path = unicodedata.normalize("NFC", path)
+        return self.matcher.fullmatch(path) is not None
+
+
+class Kind(Protocol):
+    name: str
+    codes: tuple[str, ...]
+    keys: tuple[str, ...]  # parameters this kind accepts besides kind, name, paths, description
+    exclusive: bool  # True: a note is checked only by the first definition covering it
+    default: CheckDef | None  # the built-in instance that runs when no definition covers a note
+    needs_text: bool  # the kind reads Note.text (kept only for the notes it covers)
+
+    def parse(self, raw: dict[str, Any], source: str) -> Any:
+        """Validate this kind's parameters; raise ConfigError naming `source` and the key."""
+        ...
+
+    def run(self, check: CheckDef, vault: VaultIndex, notes: Sequence[Note]) -> Iterable[Finding]:
+        """Findings for `notes`, all covered by `check`; `vault` is the whole vault."""
+        ...

@@ -1,0 +1,154 @@
+"""`kind: frontmatter` — FM004 (JSON Schema), FM005 (permalink template), FM006 (duplicate permalinks)."""
+
+from __future__ import annotations
+
+import string
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from vaultkit.kinds.base import CheckDef
+from vaultkit.model import ConfigError, Finding, Note, Span
+from vaultkit.resolve import VaultIndex
+
+TEMPLATE_FIELDS = ("path", "name", "folder")
+MAX_MESSAGE = 200
+
+
+@dataclass(frozen=True)
+class PermalinkRule:
+    key: str = "permalink"
+    template: str = "/{path}/"
+
+    def expected(self, note_path: str) -> str:
+        stem = note_path[:-3] if note_path.lower().endswith(".md") else note_path
+        folder, _, name = stem.rpartition("/")
+        return self.template.format(path=stem, name=name, folder=folder)
+
+
+@dataclass(frozen=True)
+class FrontmatterParams:
+    schema: dict[str, Any] | None
+    permalink: PermalinkRule | None
+    validator: Any = field(default=None, compare=False, repr=False)
+
+
+class FrontmatterKind:
+    name: str = "frontmatter"
+    codes: tuple[str, ...] = ("FM004", "FM005", "FM006")
+    keys: tuple[str, ...] = ("schema", "permalink")
+    exclusive = False
+    needs_text = False
+    default: CheckDef | None = None
+
+    def parse(self, raw: dict[str, Any], source: str) -> FrontmatterParams:
+        schema = raw.get("schema")
+        validator = None
+        if schema is not None:
+            if not isinstance(schema, dict):
+                raise ConfigError(f"{source}: key 'schema': expected a JSON Schema mapping")
+            from jsonschema import Draft202012Validator
+            from jsonschema.exceptions import SchemaError
+
+            try:
+                Draft202012Validator.check_schema(schema)
+            except SchemaError as error:
+                where = "/".join(str(part) for part in error.path) or "(top)"
+                raise ConfigError(f"{source}: key 'schema' at {where}: invalid JSON Schema: {error.message}") from None
+            validator = Draft202012Validator(schema)
+        return FrontmatterParams(schema, _permalink(raw.get("permalink"), source), validator)
+
+    def run(self, check: CheckDef, vault: VaultIndex, notes: Sequence[Note]) -> Iterator[Finding]:
+        params: FrontmatterParams = check.params
+        for note in notes:
+            if any(problem.code in ("FM001", "FM002", "VK001", "VK003") for problem in note.problems):
+                continue
+            data = note.frontmatter or {}
+            if params.validator is not None:
+                yield from _schema_findings(note, data, params.validator)
+            if params.permalink is not None:
+                yield from _permalink_findings(note, data, params.permalink)
+        if params.permalink is not None:
+            yield from _duplicate_permalinks(check, vault, notes, params.permalink)
+
+
+def _permalink(raw: Any, source: str) -> PermalinkRule | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: key 'permalink': expected a mapping with key and template")
+    unknown = [key for key in raw if key not in ("key", "template")]
+    if unknown:
+        raise ConfigError(f"{source}: key 'permalink.{unknown[0]}': unknown (known: key, template)")
+    rule = PermalinkRule(**raw)
+    if not isinstance(rule.key, str) or not isinstance(rule.template, str):
+        raise ConfigError(f"{source}: key 'permalink': key and template must be strings")
+    for _, name, _, _ in string.Formatter().parse(rule.template):
+        if name is not None and name not in TEMPLATE_FIELDS:
+            fields = ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS)
+            raise ConfigError(f"{source}: key 'permalink.template': unknown field {{{name}}} (known: {fields})")
+    return rule
+
+
+def key_span(note: Note, key: str | None) -> Span:
+    """Where a top-level frontmatter key is written; the opening `---` when it is not."""
+    for name, line, column in note.frontmatter_keys:
+        if name == key:
+            return Span(line, column, line, column + len(name))
+    return Span(1, 1, 1, 4)
+
+
+def _schema_findings(note: Note, data: dict[str, Any], validator: Any) -> Iterator[Finding]:
+    for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
+        key = str(error.absolute_path[0]) if error.absolute_path else None
+        if error.validator == "required" and not error.absolute_path:
+            missing = str(error.message).split("'")[1] if "'" in str(error.message) else None
+            message = f"required key '{missing}' is missing" if missing else str(error.message)
+        else:
+            where = "/".join(str(part) for part in error.absolute_path) or "frontmatter"
+            message = f"{where}: {error.message}"
+        if len(message) > MAX_MESSAGE:
+            message = message[: MAX_MESSAGE - 3] + "..."
+        yield Finding(note.path, key_span(note, key), "FM004", message)
+
+
+def _permalink_findings(note: Note, data: dict[str, Any], rule: PermalinkRule) -> Iterator[Finding]:
+    value = data.get(rule.key)
+    if not isinstance(value, str):
+        return
+    expected = rule.expected(note.path)
+    if unicodedata.normalize("NFC", value) != unicodedata.normalize("NFC", expected):
+        yield Finding(
+            note.path,
+            key_span(note, rule.key),
+            "FM005",
+            f"{rule.key} '{_short(value)}' does not match the note's path; expected '{expected}'",
+        )
+
+
+def _duplicate_permalinks(
+    check: CheckDef, vault: VaultIndex, notes: Sequence[Note], rule: PermalinkRule
+) -> Iterator[Finding]:
+    owners: dict[str, list[str]] = defaultdict(list)
+    for path, note in vault.notes.items():
+        value = note.frontmatter.get(rule.key) if note.frontmatter else None
+        if isinstance(value, str) and check.covers(path):
+            owners[unicodedata.normalize("NFC", value)].append(path)
+    for note in notes:
+        value = note.frontmatter.get(rule.key) if note.frontmatter else None
+        if not isinstance(value, str):
+            continue
+        others = [path for path in owners.get(unicodedata.normalize("NFC", value), ()) if path != note.path]
+        if others:
+            yield Finding(
+                note.path,
+                key_span(note, rule.key),
+                "FM006",
+                f"{rule.key} '{_short(value)}' is also used by {', '.join(sorted(others))}",
+            )
+
+
+def _short(value: str) -> str:
+    return value if len(value) <= 80 else value[:77] + "..."

@@ -1,0 +1,154 @@
+"""`kind: links` — LK001–LK007. Built in: runs on every note, a definition only tunes it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from vaultkit.globs import compile_globs
+from vaultkit.kinds.base import CheckDef
+from vaultkit.model import ConfigError, Edit, Finding, Fix, Link, Note
+from vaultkit.resolve import VaultIndex, fold
+from vaultkit.suggest import suggestion
+
+
+@dataclass(frozen=True)
+class LinkParams:
+    ignore_targets: tuple[str, ...] = ()
+    publish_key: str = "dg-publish"
+    embeds: bool = True
+
+    @property
+    def ignore_regex(self) -> re.Pattern[str] | None:
+        return compile_globs(self.ignore_targets)
+
+
+class LinksKind:
+    name: str = "links"
+    codes: tuple[str, ...] = ("LK001", "LK002", "LK003", "LK004", "LK005", "LK006", "LK007")
+    keys: tuple[str, ...] = ("ignore_targets", "publish_key", "embeds")
+    exclusive = True
+    needs_text = False
+    default: CheckDef | None = CheckDef("links", "links", ("**",), "built-in link checks", LinkParams(), "built-in")
+
+    def parse(self, raw: dict[str, Any], source: str) -> LinkParams:
+        ignore = raw.get("ignore_targets", [])
+        if isinstance(ignore, str):
+            ignore = [ignore]
+        if not isinstance(ignore, list) or not all(isinstance(item, str) for item in ignore):
+            raise ConfigError(f"{source}: key 'ignore_targets': expected a list of globs")
+        publish_key = raw.get("publish_key", "dg-publish")
+        if not isinstance(publish_key, str) or not publish_key:
+            raise ConfigError(f"{source}: key 'publish_key': expected a frontmatter key")
+        embeds = raw.get("embeds", True)
+        if not isinstance(embeds, bool):
+            raise ConfigError(f"{source}: key 'embeds': expected true or false")
+        return LinkParams(tuple(ignore), publish_key, embeds)
+
+    def run(self, check: CheckDef, vault: VaultIndex, notes: Sequence[Note]) -> Iterator[Finding]:
+        params: LinkParams = check.params
+        ignore = params.ignore_regex
+        for note in notes:
+            published = bool(note.frontmatter and note.frontmatter.get(params.publish_key) is True)
+            for link in note.links:
+                if link.embed and not params.embeds:
+                    continue
+                if ignore is not None and link.target and _ignored(ignore, link.target):
+                    continue
+                yield from _check_link(note, link, vault, params, published)
+
+
+def _ignored(ignore: re.Pattern[str], target: str) -> bool:
+    return any(ignore.fullmatch(candidate) for candidate in (target, target + ".md", fold(target)))
+
+
+def _check_link(note: Note, link: Link, vault: VaultIndex, params: LinkParams, published: bool) -> Iterator[Finding]:
+    resolution = vault.resolve(link.target, note.path)
+    if resolution.outside:
+        yield Finding(note.path, link.span, "LK006", f"link leaves the vault root: {link.target}")
+        return
+    if resolution.path is None:
+        yield Finding(note.path, link.span, "LK001", _unresolved_message(link, vault))
+        return
+    if resolution.ties:
+        others = ", ".join(f"'{path}'" for path in resolution.ties)
+        yield Finding(
+            note.path,
+            link.span,
+            "LK005",
+            f"ambiguous link '{link.target}': Obsidian opens '{resolution.path}'; it also matches {others}",
+            severity="warning",
+        )
+    target_note = vault.notes.get(resolution.path)
+    if resolution.path == note.path and not link.anchor and link.target:
+        yield Finding(note.path, link.span, "LK004", "link to the note itself", fix=_self_link_fix(note, link))
+    if target_note is None or not link.anchor:
+        if target_note is not None and published and resolution.path != note.path:
+            yield from _unpublished(note, link, target_note, params)
+        return
+    if any(problem.code in ("VK001", "VK003") for problem in target_note.problems):
+        return  # the target could not be read, so its headings are unknown
+    where = f"[[{target_note.name}]]" if link.target else "this note"
+    if link.anchor.startswith("^"):
+        if not vault.has_block(target_note, link.anchor[1:]):
+            yield Finding(note.path, link.span, "LK003", f"block '{link.anchor}' not found in {where}")
+    elif not vault.has_heading(target_note, link.anchor):
+        yield Finding(note.path, link.span, "LK002", f"heading '{link.anchor}' not found in {where}")
+    if published and resolution.path != note.path:
+        yield from _unpublished(note, link, target_note, params)
+
+
+def _unpublished(note: Note, link: Link, target: Note, params: LinkParams) -> Iterator[Finding]:
+    if not (target.frontmatter and target.frontmatter.get(params.publish_key) is True):
+        yield Finding(
+            note.path,
+            link.span,
+            "LK007",
+            f"published note links to '{target.path}', which is not published ({params.publish_key} is not true)",
+            severity="warning",
+        )
+
+
+def _unresolved_message(link: Link, vault: VaultIndex) -> str:
+    kind = "note" if not link.target.lower().endswith(tuple(_ATTACHMENT_SUFFIXES)) else "file"
+    message = f"unresolved link: no {kind} named '{link.target}'"
+    alias_of = vault.alias_target(link.target)
+    if alias_of is not None:
+        return f"{message}; it is an alias of [[{alias_of}]], and aliases do not resolve links"
+    nearest = suggestion(link.target, vault)
+    if nearest is not None:
+        return f"{message}; did you mean [[{nearest}]]?"
+    return message
+
+
+_ATTACHMENT_SUFFIXES = (
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".bmp",
+    ".svg",
+    ".webp",
+    ".avif",
+    ".pdf",
+    ".mp3",
+    ".wav",
+    ".m4a",
+    ".ogg",
+    ".flac",
+    ".mp4",
+    ".webm",
+    ".mov",
+    ".mkv",
+    ".canvas",
+    ".base",
+)
+
+
+def _self_link_fix(note: Note, link: Link) -> Fix | None:
+    if link.embed:
+        return None
+    text = link.alias if link.alias else note.name
+    return Fix(f"replace the self-link by its text '{text}'", (Edit(link.span, text, link.raw),))

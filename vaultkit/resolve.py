@@ -1,0 +1,175 @@
+"""Obsidian's link resolution over an index of the vault's files (SPEC §4)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from vaultkit.model import Note
+
+
+def fold(text: str) -> str:
+    """The form in which Obsidian compares names: NFC, lower case."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return text.lower()
+
+
+_HEADING_NOISE = re.compile(r"[#^|:\[\]\\%]+")
+_SPACES = re.compile(r"\s+")
+
+
+def heading_key(text: str) -> str:
+    """Headings match case-insensitively, ignoring characters a link cannot hold and extra spaces."""
+    return _SPACES.sub(" ", _HEADING_NOISE.sub(" ", fold(text))).strip()
+
+
+def folder_of(path: str) -> str:
+    return path.rpartition("/")[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    path: str | None  # the file the link opens; None: unresolved
+    outside: bool = False  # a relative link that climbs out of the vault root
+    ties: tuple[str, ...] = ()  # other files tied with `path` (ambiguous link)
+
+
+UNRESOLVED = Resolution(None)
+
+
+@dataclass
+class VaultIndex:
+    """All files of the vault, the parsed notes, and the lookups link resolution needs."""
+
+    files: Iterable[str]  # every file in the vault, notes and attachments, vault-relative
+    notes: Mapping[str, Note]
+    by_name: dict[str, list[str]] = field(init=False)
+    by_path: dict[str, str] = field(init=False)
+    memo: dict[str, object] = field(init=False, default_factory=dict)  # lookups built on first use
+    _cache: dict[tuple[str, str], Resolution] = field(init=False, default_factory=dict)
+    _sections: dict[str, list[tuple[int, str]]] = field(init=False, default_factory=dict)
+    _aliases: dict[str, str] | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.files = tuple(self.files)
+        self.by_name = {}
+        self.by_path = {}
+        for path in self.files:
+            key = fold(path)
+            self.by_path[key] = path
+            self.by_name.setdefault(key.rpartition("/")[2], []).append(path)
+
+    def resolve(self, target: str, source: str) -> Resolution:
+        """Where `[[target]]` written in note `source` leads."""
+        if not target:
+            return Resolution(source)
+        folder = folder_of(source)
+        key = (target, folder)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._resolve(target, folder)
+            self._cache[key] = found
+        return found
+
+    def _resolve(self, target: str, folder: str) -> Resolution:
+        wanted = fold(target)
+        if wanted.startswith(("./", "../")):
+            joined = _join(folder, wanted)
+            if joined is None:
+                return Resolution(None, outside=True)
+            exact = self._exact(joined)
+            if exact:
+                return Resolution(exact)
+            wanted = re.sub(r"^(?:\.\.?/)+", "", wanted)
+        elif wanted.startswith("/"):
+            exact = self._exact(wanted.lstrip("/"))
+            return Resolution(exact) if exact else UNRESOLVED
+        candidates = self._candidates(wanted)
+        if not candidates:
+            return UNRESOLVED
+        if len(candidates) == 1:
+            return Resolution(candidates[0])
+        under = [path for path in candidates if not folder or fold(path).startswith(fold(folder) + "/")]
+        pool = under or candidates
+        depth = min(path.count("/") for path in pool)
+        tied = sorted(path for path in pool if path.count("/") == depth)
+        return Resolution(tied[0], ties=tuple(tied[1:]))
+
+    def _exact(self, wanted: str) -> str | None:
+        found = self.by_path.get(wanted)
+        if found is None and not wanted.endswith(".md"):
+            found = self.by_path.get(wanted + ".md")
+        return found
+
+    def _candidates(self, wanted: str) -> list[str]:
+        parent, _, name = wanted.rpartition("/")
+        names = [name] if name.endswith(".md") else [name, name + ".md"]
+        found: list[str] = []
+        for each in names:
+            suffix = parent + "/" + each
+            for path in self.by_name.get(each, ()):
+                if not parent or (key := fold(path)) == suffix or key.endswith("/" + suffix):
+                    found.append(path)
+        return found
+
+    def has_heading(self, note: Note, anchor: str) -> bool:
+        """`#A#B`: heading B inside the section of heading A (any depth), as Obsidian reads it."""
+        parts = [heading_key(part) for part in anchor.split("#") if part.strip()]
+        if not parts:
+            return True
+        sections = self._heading_keys(note)
+        return _chain_found(sections, parts, 0, len(sections), 0)
+
+    def _heading_keys(self, note: Note) -> list[tuple[int, str]]:
+        keys = self._sections.get(note.path)
+        if keys is None:
+            keys = [(heading.level, heading_key(heading.text)) for heading in note.headings]
+            self._sections[note.path] = keys
+        return keys
+
+    def has_block(self, note: Note, block: str) -> bool:
+        return block.lower() in note.block_ids
+
+    def alias_target(self, target: str) -> str | None:
+        """The note that lists `target` among its frontmatter `aliases`, if any."""
+        if self._aliases is None:
+            self._aliases = {}
+            for path, note in self.notes.items():
+                aliases = note.frontmatter.get("aliases") if note.frontmatter else None
+                for alias in [aliases] if isinstance(aliases, str) else aliases if isinstance(aliases, list) else []:
+                    if isinstance(alias, str) and alias.strip():
+                        self._aliases.setdefault(fold(alias.strip()), path[:-3])
+        return self._aliases.get(fold(target))
+
+
+def _chain_found(headings: list[tuple[int, str]], parts: list[str], start: int, end: int, depth: int) -> bool:
+    for index in range(start, end):
+        level, key = headings[index]
+        if key != parts[depth]:
+            continue
+        if depth == len(parts) - 1:
+            return True
+        section_end = index + 1
+        while section_end < end and headings[section_end][0] > level:
+            section_end += 1
+        if _chain_found(headings, parts, index + 1, section_end, depth + 1):
+            return True
+    return False
+
+
+def _join(folder: str, relative: str) -> str | None:
+    """Resolve ./ and ../ against a folder; None when the path leaves the vault root."""
+    parts = [part for part in folder.split("/") if part] if folder else []
+    for part in relative.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(part)
+    return "/".join(parts)
