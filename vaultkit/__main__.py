@@ -1,0 +1,3 @@
+from vaultkit.cli import main
+
+raise SystemExit(main())

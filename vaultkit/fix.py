@@ -1,0 +1,103 @@
+"""Apply the safe fixes of findings: only files that change, every other byte kept, written atomically."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from vaultkit.model import Edit, Finding
+
+BOM = "\ufeff"
+
+
+def apply_fixes(root: Path, findings: Sequence[Finding], write: bool) -> tuple[list[str], str]:
+    """Apply (or only diff) every fix; return the paths that change and the unified diff."""
+    edits: dict[str, list[Edit]] = defaultdict(list)
+    for finding in findings:
+        if finding.fix is not None:
+            edits[finding.path].extend(finding.fix.edits)
+    changed: list[str] = []
+    patches: list[str] = []
+    for path in sorted(edits):
+        file = root / path
+        try:
+            data = file.read_bytes()
+            before = data.decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        after = apply_edits(before, edits[path])
+        if after == before:
+            continue
+        changed.append(path)
+        patches.append(unified_diff(path, before, after))
+        if write:
+            write_atomically(file, after.encode("utf-8"))
+    return changed, "".join(patches)
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """Edits are positioned by line and code-point column; a BOM and CRLF line ends are kept as they are."""
+    bom = BOM if text.startswith(BOM) else ""
+    body = text[len(bom) :]
+    starts = [0]
+    position = body.find("\n")
+    while position >= 0:
+        starts.append(position + 1)
+        position = body.find("\n", position + 1)
+    newline = "\r\n" if "\r\n" in body else "\n"
+    located: list[tuple[int, int, str]] = []
+    for edit in edits:
+        span = edit.span
+        if span.line > len(starts) or span.end_line > len(starts):
+            continue
+        start = starts[span.line - 1] + span.column - 1
+        end = starts[span.end_line - 1] + span.end_column - 1
+        if edit.original and body[start:end] != edit.original:
+            continue  # the note changed since it was checked: leave it alone
+        located.append((start, end, edit.replacement.replace("\n", newline)))
+    located.sort()
+    pieces: list[str] = []
+    cursor = 0
+    for start, end, replacement in located:
+        if start < cursor:
+            continue  # overlaps an edit already taken
+        pieces.append(body[cursor:start])
+        pieces.append(replacement)
+        cursor = end
+    pieces.append(body[cursor:])
+    return bom + "".join(pieces)
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    lines = difflib.unified_diff(
+        _diff_lines(before), _diff_lines(after), fromfile=f"a/{path}", tofile=f"b/{path}", lineterm="\n"
+    )
+    return "".join(lines)
+
+
+def _diff_lines(text: str) -> list[str]:
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n\\ No newline at end of file\n"
+    return lines
+
+
+def write_atomically(file: Path, data: bytes) -> None:
+    """Write a temp file beside the note and rename it over the note: readers never see half a file."""
+    mode = file.stat().st_mode & 0o7777
+    handle, temp = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.", suffix=".vaultkit-tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, file)
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise

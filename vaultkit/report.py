@@ -1,0 +1,167 @@
+"""Reporters: findings to text, JSON, SARIF or GitHub annotations — a dict of functions keyed by name."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from vaultkit import __version__
+from vaultkit.model import Finding
+from vaultkit.rules import RULES
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    notes: int  # notes checked
+    prefix: str = ""  # the vault root relative to the working directory, for CI paths ("vault/")
+
+
+Reporter = Callable[[Sequence[Finding], ReportContext], str]
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    """The JSON shape of a finding (SPEC §7); watch's jsonl events reuse it."""
+    record: dict[str, Any] = {
+        "path": finding.path,
+        "line": finding.span.line,
+        "column": finding.span.column,
+        "end_line": finding.span.end_line,
+        "end_column": finding.span.end_column,
+        "code": finding.code,
+        "name": RULES[finding.code].name,
+        "severity": finding.severity,
+        "message": finding.message,
+    }
+    if finding.fix is not None:
+        record["fix"] = {
+            "description": finding.fix.description,
+            "edits": [
+                {
+                    "line": edit.span.line,
+                    "column": edit.span.column,
+                    "end_line": edit.span.end_line,
+                    "end_column": edit.span.end_column,
+                    "replacement": edit.replacement,
+                }
+                for edit in finding.fix.edits
+            ],
+        }
+    return record
+
+
+def text_line(finding: Finding) -> str:
+    return f"{finding.path}:{finding.span.line}:{finding.span.column}: {finding.code} {finding.message}"
+
+
+def summary(findings: Sequence[Finding], notes: int) -> str:
+    errors = sum(1 for finding in findings if finding.severity == "error")
+    warnings = len(findings) - errors
+    return f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} in {_plural(notes, 'note')}"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
+
+
+def report_text(findings: Sequence[Finding], context: ReportContext) -> str:
+    return "".join(text_line(finding) + "\n" for finding in findings) + summary(findings, context.notes) + "\n"
+
+
+def report_json(findings: Sequence[Finding], context: ReportContext) -> str:
+    return json.dumps([finding_dict(finding) for finding in findings], ensure_ascii=False, indent=2) + "\n"
+
+
+def report_github(findings: Sequence[Finding], context: ReportContext) -> str:
+    """Workflow commands; GitHub shows them as annotations on the changed files."""
+    lines = []
+    for finding in findings:
+        level = "error" if finding.severity == "error" else "warning"
+        properties = ",".join(
+            [
+                f"file={_escape_property(context.prefix + finding.path)}",
+                f"line={finding.span.line}",
+                f"col={finding.span.column}",
+                f"endLine={finding.span.end_line}",
+                f"endColumn={finding.span.end_column}",
+                f"title={_escape_property(finding.code + ' ' + RULES[finding.code].name)}",
+            ]
+        )
+        lines.append(f"::{level} {properties}::{_escape_data(finding.message)}\n")
+    return "".join(lines)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def report_sarif(findings: Sequence[Finding], context: ReportContext) -> str:
+    """SARIF 2.1.0: one rule per code, columns in Unicode code points."""
+    codes = sorted(RULES)
+    index = {code: i for i, code in enumerate(codes)}
+    rules = [
+        {
+            "id": code,
+            "name": RULES[code].name,
+            "shortDescription": {"text": RULES[code].summary},
+            "fullDescription": {"text": RULES[code].what},
+            "help": {"text": RULES[code].explain()},
+            "defaultConfiguration": {"level": RULES[code].severity},
+        }
+        for code in codes
+    ]
+    results = [
+        {
+            "ruleId": finding.code,
+            "ruleIndex": index[finding.code],
+            "level": finding.severity,
+            "message": {"text": finding.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": quote(context.prefix + finding.path, safe="/")},
+                        "region": {
+                            "startLine": finding.span.line,
+                            "startColumn": finding.span.column,
+                            "endLine": finding.span.end_line,
+                            "endColumn": finding.span.end_column,
+                        },
+                    }
+                }
+            ],
+        }
+        for finding in findings
+    ]
+    log = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "vaultkit",
+                        "version": __version__,
+                        "informationUri": "https://github.com/vaultkit/vaultkit",
+                        "rules": rules,
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
+
+
+REPORTERS: dict[str, Reporter] = {
+    "text": report_text,
+    "json": report_json,
+    "sarif": report_sarif,
+    "github": report_github,
+}
