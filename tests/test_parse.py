@@ -1,0 +1,187 @@
+"""The parser: exact positions (CJK, CRLF, BOM), what is and is not a link, frontmatter, headings, blocks."""
+
+from __future__ import annotations
+
+from vaultkit.model import Span
+from vaultkit.parse import parse_note, parse_text
+from vaultkit.parse.blocks import _scan_plain, scan_blocks_mistune
+
+
+def links(text: str) -> list[tuple[int, int, str, str, str | None, bool, bool]]:
+    note = parse_text("n.md", text)
+    return [
+        (link.span.line, link.span.column, link.target, link.anchor, link.alias, link.embed, link.markdown)
+        for link in note.links
+    ]
+
+
+def test_wikilink_forms_and_positions() -> None:
+    text = "a [[T]] b [[T|Alias]] [[T#H|x]] [[T#^blk]] ![[img.png|100x200]] [[#Own]] [[a/b/T.md]]\n"
+    assert links(text) == [
+        (1, 3, "T", "", None, False, False),
+        (1, 11, "T", "", "Alias", False, False),
+        (1, 23, "T", "H", "x", False, False),
+        (1, 33, "T", "^blk", None, False, False),
+        (1, 44, "img.png", "", "100x200", True, False),
+        (1, 65, "", "Own", None, False, False),
+        (1, 74, "a/b/T.md", "", None, False, False),
+    ]
+
+
+def test_escaped_pipe_is_the_same_link() -> None:
+    assert links("| [[目标\\|别名]] | [[目标#标题\\|别名]] |\n") == [
+        (1, 3, "目标", "", "别名", False, False),
+        (1, 16, "目标", "标题", "别名", False, False),
+    ]
+
+
+def test_nested_heading_anchor_and_trimmed_target() -> None:
+    assert links("[[ Note #A#B ]]")[0][2:4] == ("Note", "A#B")
+
+
+def test_columns_count_code_points_in_cjk_lines() -> None:
+    text = "---\ntitle: 标题\n---\n中文中文[[链接]]\n"
+    assert links(text) == [(4, 5, "链接", "", None, False, False)]
+
+
+def test_crlf_and_bom_keep_positions() -> None:
+    data = "\ufeff---\r\nk: v\r\n---\r\n中文 [[x]]\r\n\r\n[[y]]".encode()
+    note = parse_note("n.md", data)
+    assert [(link.span.line, link.span.column, link.target) for link in note.links] == [(4, 4, "x"), (6, 1, "y")]
+    assert note.frontmatter == {"k": "v"}
+
+
+def test_end_position_is_exclusive() -> None:
+    note = parse_text("n.md", "ab[[链接]]c")
+    assert note.links[0].span == Span(1, 3, 1, 9)
+
+
+def test_markdown_links_decoded_and_schemes_skipped() -> None:
+    text = (
+        "[a](../rel/path%20x.md) ![](img/%E5%9B%BE.png) [b](<with space.md#Head>) "
+        "[c](https://example.com) [d](mailto:x@y) [e](obsidian://open) [f](#Local)\n"
+    )
+    assert links(text) == [
+        (1, 1, "../rel/path x.md", "", "a", False, True),
+        (1, 25, "img/图.png", "", "", True, True),
+        (1, 48, "with space.md", "Head", "b", False, True),
+        (1, 136, "", "Local", "f", False, True),
+    ]
+
+
+def test_nothing_in_code_or_comments_is_a_link() -> None:
+    text = "\n".join(
+        [
+            "`[[span]]` and ``[[double ` span]]``",
+            "```",
+            "[[fenced]]",
+            "```",
+            "~~~~",
+            "```",
+            "[[nested fence]]",
+            "```",
+            "~~~~",
+            "<!-- [[html comment]] -->",
+            "%% [[obsidian comment]] %%",
+            "%%",
+            "[[multi-line comment]]",
+            "%%",
+            "text [[real]]",
+            "",
+            "    [[indented code]]",
+            "",
+            "<div>",
+            "[[html block]]",
+            "</div>",
+            "",
+            "- item",
+            "",
+            "      [[code in item]]",
+            "",
+            "> ```",
+            "> [[fenced in quote]]",
+            "> ```",
+            "",
+        ]
+    )
+    assert [found[2] for found in links(text)] == ["real"]
+
+
+def test_unclosed_constructs() -> None:
+    assert links("`not closed [[a]]\n\n%% hides the rest\n[[b]]\n") == [(1, 13, "a", "", None, False, False)]
+    assert links("```\n[[a]]\n") == []
+
+
+def test_code_span_does_not_cross_a_blank_line() -> None:
+    assert [found[2] for found in links("a ` b\n\n[[x]] ` c\n")] == ["x"]
+
+
+def test_escaped_backtick_does_not_open_a_span() -> None:
+    assert [found[2] for found in links("\\` [[x]] `\n")] == ["x"]
+
+
+def test_headings_atx_setext_and_not_in_code() -> None:
+    note = parse_text(
+        "n.md",
+        "# One #\ntext\nTwo\n---\n```\n# not\n```\n%% # hidden %%\n#tag is not a heading\n> ## Quoted\n",
+    )
+    assert [(h.level, h.text, h.span.line, h.span.column) for h in note.headings] == [
+        (1, "One", 1, 3),
+        (2, "text Two", 2, 1),
+        (2, "Quoted", 10, 6),
+    ]
+
+
+def test_heading_inside_obsidian_comment_is_not_a_heading() -> None:
+    note = parse_text("n.md", "%%\n# Hidden\n%%\n# Shown\n")
+    assert [h.text for h in note.headings] == ["Shown"]
+
+
+def test_block_ids() -> None:
+    note = parse_text("n.md", "para ^abc-1\n\n- item ^Item2\n\n^solo\n\n`x ^code`\nnot^id\n")
+    assert note.block_ids == frozenset({"abc-1", "item2", "solo"})
+
+
+def test_frontmatter_links_are_links() -> None:
+    note = parse_text("n.md", '---\nup: "[[Parent]]"\n---\nbody\n')
+    assert [(link.target, link.span.line, link.span.column) for link in note.links] == [("Parent", 2, 6)]
+
+
+def test_digital_garden_json_frontmatter() -> None:
+    note = parse_text("n.md", '---\n{"dg-publish":true,"permalink":"/a/b/"}\n---\n')
+    assert note.frontmatter == {"dg-publish": True, "permalink": "/a/b/"}
+    assert note.frontmatter_keys == (("dg-publish", 2, 2), ("permalink", 2, 20))
+
+
+def test_dates_stay_text() -> None:
+    assert parse_text("n.md", "---\ncreated: 2024-01-02\n---\n").frontmatter == {"created": "2024-01-02"}
+
+
+def test_seed_note_links(seed_note_bytes: bytes) -> None:
+    note = parse_note("seed.md", seed_note_bytes)
+    assert [(link.span.line, link.span.column) for link in note.links] == [
+        (7, 139), (7, 169), (9, 141), (9, 205), (9, 247), (12, 1), (12, 42), (12, 84), (12, 136),
+    ]  # fmt: skip
+    assert note.links[6].alias == "绿色低碳生活"
+    assert note.problems == ()
+
+
+PLAIN_SAMPLES = [
+    "a\n```\ncode [[x]]\n```\nb\n",
+    "# H1\ntext\n## H2 ##\n~~~~\n~~~\n```\n~~~~\nz",
+    "```\nunclosed\n[[y]]\n",
+    "para\n> quote\n- item\n1. one\n* star\n\n---\n",
+    "==#一是==\n1.甲\n\n2.乙\n==#二是==\n3.丙",
+]
+
+
+def test_fast_path_agrees_with_mistune_on_samples() -> None:
+    for sample in PLAIN_SAMPLES:
+        plain = _scan_plain(sample, 0, 0)
+        assert plain is not None, sample
+        assert plain == scan_blocks_mistune(sample, 0, 0), sample
+
+
+def test_fast_path_defers_to_mistune_when_structure_is_not_plain() -> None:
+    for sample in ["x\n---\n", "- a\n  ```\n  c\n  ```\n", "> ```\n> c\n> ```\n", "<div>\n", "    code\n"]:
+        assert _scan_plain(sample, 0, 0) is None, sample

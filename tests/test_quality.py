@@ -1,0 +1,26 @@
+"""The code stays ruff- and mypy-clean: checked by the test suite so CI enforces it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["ruff", "check", "vaultkit", "tests", "bench"],
+        ["ruff", "format", "--check", "vaultkit", "tests", "bench"],
+        [sys.executable, "-m", "mypy"],
+    ],
+    ids=["ruff-check", "ruff-format", "mypy"],
+)
+def test_tool_is_clean(command: list[str]) -> None:
+    if command[0] == "ruff" and shutil.which("ruff") is None:
+        command = [sys.executable, "-m", "ruff", *command[1:]]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr

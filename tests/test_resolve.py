@@ -1,0 +1,120 @@
+"""Link resolution as Obsidian does it (SPEC §4), through the real command line on fixture vaults."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+from vaultkit.model import Note
+from vaultkit.parse import parse_text
+from vaultkit.resolve import Resolution, VaultIndex
+
+Findings = Callable[..., list[tuple[str, int, int, str]]]
+
+
+def index(*paths: str, notes: dict[str, str] | None = None) -> VaultIndex:
+    parsed: dict[str, Note] = {p: parse_text(p, (notes or {}).get(p, "")) for p in paths if p.endswith(".md")}
+    return VaultIndex(paths, parsed)
+
+
+def test_case_and_unicode_form_do_not_matter() -> None:
+    nfd = unicodedata.normalize("NFD", "Café.md")
+    vault = index(nfd, "Notes/Résumé.md")
+    assert vault.resolve("café", "x.md") == Resolution(nfd)
+    assert vault.resolve(unicodedata.normalize("NFD", "RÉSUMÉ"), "x.md") == Resolution("Notes/Résumé.md")
+
+
+def test_md_extension_optional_attachments_need_theirs() -> None:
+    vault = index("Plan.md", "img.png", "doc.pdf")
+    assert vault.resolve("Plan", "x.md").path == "Plan.md"
+    assert vault.resolve("Plan.md", "x.md").path == "Plan.md"
+    assert vault.resolve("img.png", "x.md").path == "img.png"
+    assert vault.resolve("img", "x.md").path is None
+    assert vault.resolve("doc", "x.md").path is None
+
+
+def test_path_qualified_rooted_and_relative() -> None:
+    vault = index("a/b/T.md", "c/T.md", "top.md", "a/sib.md")
+    assert vault.resolve("b/T", "z.md").path == "a/b/T.md"
+    assert vault.resolve("a/b/T", "z.md").path == "a/b/T.md"
+    assert vault.resolve("/c/T", "a/b/n.md").path == "c/T.md"
+    assert vault.resolve("/T", "a/b/n.md").path is None  # rooted: no fallback to the name
+    assert vault.resolve("./T", "a/b/n.md").path == "a/b/T.md"
+    assert vault.resolve("../sib.md", "a/b/n.md").path == "a/sib.md"
+    assert vault.resolve("../../top", "a/b/n.md").path == "top.md"
+    assert vault.resolve("../../../etc/passwd", "a/b/n.md") == Resolution(None, outside=True)
+
+
+def test_same_folder_first_then_shortest_then_tie() -> None:
+    vault = index("T.md", "deep/er/T.md", "here/T.md", "here/sub/T.md", "p/U.md", "q/U.md")
+    assert vault.resolve("T", "here/n.md") == Resolution("here/T.md")
+    assert vault.resolve("T", "elsewhere/n.md") == Resolution("T.md")
+    assert vault.resolve("T", "deep/er/n.md") == Resolution("deep/er/T.md")
+    assert vault.resolve("U", "r/n.md") == Resolution("p/U.md", ties=("q/U.md",))
+    assert vault.resolve("U", "q/n.md") == Resolution("q/U.md")
+
+
+def test_empty_target_is_the_note_itself() -> None:
+    assert index("a.md").resolve("", "a.md") == Resolution("a.md")
+
+
+def test_headings_and_blocks() -> None:
+    text = "# Top\n## Pros & Cons\n### Deep  Part\n## Other\n### Deep Part 2\npara ^blk-1\n## C# tips\n"
+    vault = index("t.md", notes={"t.md": text})
+    note = vault.notes["t.md"]
+    assert vault.has_heading(note, "pros & cons")
+    assert vault.has_heading(note, "Top#Pros & Cons#Deep Part")
+    assert vault.has_heading(note, "Pros & Cons#deep part")
+    assert not vault.has_heading(note, "Other#Deep Part")
+    assert vault.has_heading(note, "C tips")
+    assert not vault.has_heading(note, "Missing")
+    assert vault.has_block(note, "BLK-1")
+    assert not vault.has_block(note, "nope")
+
+
+def test_resolution_through_the_cli(vault: Callable[[dict[str, str]], Path], findings: Findings) -> None:
+    root = vault(
+        {
+            "A/src.md": "\n".join(
+                [
+                    "[[target]] [[TARGET#Heading]] [[target#Missing]] [[target#^b1]] [[target#^zz]]",
+                    "[[Sub/target\\|alias]] ![[pic.png|100x200]] ![[pic|100]] [[#Local]] [[#Nope]]",
+                    "[x](../B/target%20two.md) [y](<../B/target two.md>) [z](../../out.md)",
+                    "`[[in code]]` <!-- [[in comment]] --> %% [[in obsidian comment]] %%",
+                    "## Local",
+                ]
+            ),
+            "A/target.md": "## Heading\npara ^b1\n",
+            "A/Sub/target.md": "",
+            "B/target two.md": "",
+            "B/pic.png": "",
+        }
+    )
+    assert findings(root) == [
+        ("A/src.md", 1, 31, "LK002"),
+        ("A/src.md", 1, 65, "LK003"),
+        ("A/src.md", 2, 44, "LK001"),
+        ("A/src.md", 2, 68, "LK002"),
+        ("A/src.md", 3, 53, "LK006"),
+    ]
+
+
+def test_alias_only_target_is_unresolved_with_a_hint(
+    vault: Callable[[dict[str, str]], Path], cli: Callable[..., object]
+) -> None:
+    root = vault({"a.md": "[[Nickname]]\n", "Real Name.md": "---\naliases: [Nickname]\n---\n"})
+    result = cli("check", "--vault", root, "--no-cache")
+    assert result.out.splitlines()[0] == (  # type: ignore[attr-defined]
+        "a.md:1:1: LK001 unresolved link: no note named 'Nickname'; "
+        "it is an alias of [[Real Name]], and aliases do not resolve links"
+    )
+
+
+def test_did_you_mean(vault: Callable[[dict[str, str]], Path], cli: Callable[..., object]) -> None:
+    root = vault({"a.md": "[[Project Plna]] [[project-plan]]\n", "Project Plan.md": ""})
+    lines = cli("check", "--vault", root, "--no-cache").out.splitlines()  # type: ignore[attr-defined]
+    assert lines[:2] == [
+        "a.md:1:1: LK001 unresolved link: no note named 'Project Plna'; did you mean [[Project Plan]]?",
+        "a.md:1:18: LK001 unresolved link: no note named 'project-plan'; did you mean [[Project Plan]]?",
+    ]
