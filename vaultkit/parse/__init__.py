@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from vaultkit.model import Finding, Heading, Link, Note, Span
+from vaultkit.model import Comment, Finding, Heading, Link, Note, Span
 from vaultkit.parse.blocks import Blocks, scan_blocks
 from vaultkit.parse.frontmatter import split_frontmatter
-from vaultkit.parse.inline import InlineScan, frontmatter_links, scan_inline
+from vaultkit.parse.inline import InlineScan, Positions, frontmatter_links, scan_inline
 
 __all__ = ["decode_note", "parse_note", "parse_text"]
 
@@ -60,12 +60,24 @@ def parse_text(path: str, text: str, keep_text: bool = False) -> Note:
         headings=_headings(text, blocks, scan),
         block_ids=frozenset(scan.block_ids),
         links=tuple(links),
-        comments=tuple(scan.comments),
+        comments=_comments(text, blocks, scan),
         problems=frontmatter.problems,
         code_lines=tuple((r.first_line + 1, r.last_line + 1) for r in blocks.excluded),
         frontmatter_keys=frontmatter.keys,
         text=text if keep_text else None,
     )
+
+
+def _comments(text: str, blocks: Blocks, scan: InlineScan) -> tuple[Comment, ...]:
+    """Inline and %% comments from the scan, plus HTML comment blocks, in document order."""
+    if not blocks.comments:
+        return tuple(scan.comments)
+    positions = Positions(text)
+    found = list(scan.comments)
+    for region in blocks.comments:
+        end = region.end - 1 if text[region.end - 1 : region.end] == "\n" else region.end
+        found.append(Comment(text[region.start : end], positions.span(region.start, end)))
+    return tuple(sorted(found, key=lambda comment: (comment.span.line, comment.span.column)))
 
 
 def _segments(blocks: Blocks, start: int, end: int) -> list[tuple[int, int]]:

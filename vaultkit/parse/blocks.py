@@ -40,6 +40,7 @@ class Region:
 class Blocks:
     excluded: tuple[Region, ...]
     headings: tuple[HeadingBlock, ...]
+    comments: tuple[Region, ...] = ()  # HTML blocks that are comments (suppression directives live there)
 
 
 # Lines that may start a block construct; every other line is paragraph text.
@@ -177,6 +178,7 @@ class _Recorder(mistune.BlockParser):
         super().__init__()
         self.excluded: list[tuple[int, int]] = []  # inclusive line ranges
         self.headings: list[HeadingBlock] = []
+        self.comments: list[tuple[int, int]] = []  # inclusive line ranges of HTML comment blocks
         self._seen: set[int] = set()
 
     def parse_method(self, m: re.Match[str], state: mistune.BlockState) -> int | None:
@@ -207,7 +209,10 @@ class _Recorder(mistune.BlockParser):
             kind = token.get("type")
             if kind in ("block_code", "block_html"):
                 self._seen.add(id(token))
-                self.excluded.append((state.line_of(start), state.line_of(max(end - 1, start))))
+                lines = (state.line_of(start), state.line_of(max(end - 1, start)))
+                self.excluded.append(lines)
+                if kind == "block_html" and token.get("raw", "").lstrip().startswith("<!--"):
+                    self.comments.append(lines)
             elif kind == "heading" and token.get("style") == "atx":
                 self._seen.add(id(token))
                 line = state.line_of(start)
@@ -238,12 +243,13 @@ def scan_blocks_mistune(text: str, start: int, first_line: int) -> Blocks:
         return starts[line] if line < len(starts) else len(text)
 
     regions = tuple(Region(a, b, offset(a), offset(b + 1)) for a, b in _merged(recorder.excluded))
+    comments = tuple(Region(a, b, offset(a), offset(b + 1)) for a, b in sorted(recorder.comments))
     headings = tuple(
         HeadingBlock(h.line, h.level, h.text, h.end_line, offset(h.line))
         for h in sorted(recorder.headings, key=lambda h: h.line)
         if not any(r.first_line <= h.line <= r.last_line for r in regions)
     )
-    return Blocks(regions, headings)
+    return Blocks(regions, headings, comments)
 
 
 def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
