@@ -1,15 +1,18 @@
-"""The records every part of vaultkit passes around: spans, links, headings, notes, findings, fixes."""
+"""The records every part of vaultkit passes around: spans, links, headings, notes, findings, fixes.
+
+The small records are named tuples: a vault has hundreds of thousands of them, and tuples are the
+cheapest immutable records Python creates, pickles and compares.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     """A range in a note: lines 1-based (frontmatter counts), columns 1-based in code points, end exclusive."""
 
     line: int
@@ -18,8 +21,7 @@ class Span:
     end_column: int
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(NamedTuple):
     """One wikilink, embed or Markdown link as written in a note."""
 
     target: str  # path part: before the first '#', trimmed, escape removed, URL-decoded for Markdown links
@@ -31,23 +33,20 @@ class Link:
     raw: str  # the link exactly as written
 
 
-@dataclass(frozen=True, slots=True)
-class Heading:
+class Heading(NamedTuple):
     level: int
     text: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Comment:
+class Comment(NamedTuple):
     """An HTML comment or an Obsidian %% comment, for suppression directives."""
 
     text: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Edit:
+class Edit(NamedTuple):
     """Replace the text in `span` by `replacement`; `original` (when given) must still be there."""
 
     span: Span

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from vaultkit.model import Note
 
@@ -21,6 +22,7 @@ _HEADING_NOISE = re.compile(r"[#^|:\[\]\\%]+")
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=65536)
 def heading_key(text: str) -> str:
     """Headings match case-insensitively, ignoring characters a link cannot hold and extra spaces."""
     return _SPACES.sub(" ", _HEADING_NOISE.sub(" ", fold(text))).strip()
@@ -50,6 +52,7 @@ class VaultIndex:
     by_path: dict[str, str] = field(init=False)
     memo: dict[str, object] = field(init=False, default_factory=dict)  # lookups built on first use
     _cache: dict[tuple[str, str], Resolution] = field(init=False, default_factory=dict)
+    _anywhere: dict[str, Resolution] = field(init=False, default_factory=dict)  # the same from every folder
     _sections: dict[str, list[tuple[int, str]]] = field(init=False, default_factory=dict)
     _aliases: dict[str, str] | None = field(init=False, default=None)
 
@@ -66,37 +69,45 @@ class VaultIndex:
         """Where `[[target]]` written in note `source` leads."""
         if not target:
             return Resolution(source)
+        found = self._anywhere.get(target)
+        if found is not None:
+            return found
         folder = folder_of(source)
         key = (target, folder)
         found = self._cache.get(key)
         if found is None:
-            found = self._resolve(target, folder)
-            self._cache[key] = found
+            found, depends_on_folder = self._resolve(target, folder)
+            if depends_on_folder:
+                self._cache[key] = found
+            else:
+                self._anywhere[target] = found
         return found
 
-    def _resolve(self, target: str, folder: str) -> Resolution:
+    def _resolve(self, target: str, folder: str) -> tuple[Resolution, bool]:
+        """The resolution, and whether it depends on the linking note's folder."""
         wanted = fold(target)
         if wanted.startswith(("./", "../")):
             joined = _join(folder, wanted)
             if joined is None:
-                return Resolution(None, outside=True)
+                return Resolution(None, outside=True), True
             exact = self._exact(joined)
             if exact:
-                return Resolution(exact)
+                return Resolution(exact), True
             wanted = re.sub(r"^(?:\.\.?/)+", "", wanted)
         elif wanted.startswith("/"):
             exact = self._exact(wanted.lstrip("/"))
-            return Resolution(exact) if exact else UNRESOLVED
+            return (Resolution(exact) if exact else UNRESOLVED), False
         candidates = self._candidates(wanted)
         if not candidates:
-            return UNRESOLVED
+            return UNRESOLVED, False
         if len(candidates) == 1:
-            return Resolution(candidates[0])
-        under = [path for path in candidates if not folder or fold(path).startswith(fold(folder) + "/")]
+            return Resolution(candidates[0][1]), False
+        prefix = fold(folder) + "/"
+        under = [pair for pair in candidates if not folder or pair[0].startswith(prefix)]
         pool = under or candidates
-        depth = min(path.count("/") for path in pool)
-        tied = sorted(path for path in pool if path.count("/") == depth)
-        return Resolution(tied[0], ties=tuple(tied[1:]))
+        depth = min(key.count("/") for key, _ in pool)
+        tied = sorted(path for key, path in pool if key.count("/") == depth)
+        return Resolution(tied[0], ties=tuple(tied[1:])), True
 
     def _exact(self, wanted: str) -> str | None:
         found = self.by_path.get(wanted)
@@ -104,15 +115,17 @@ class VaultIndex:
             found = self.by_path.get(wanted + ".md")
         return found
 
-    def _candidates(self, wanted: str) -> list[str]:
+    def _candidates(self, wanted: str) -> list[tuple[str, str]]:
+        """(folded path, path) of the files whose path ends with the target, `.md` optional."""
         parent, _, name = wanted.rpartition("/")
         names = [name] if name.endswith(".md") else [name, name + ".md"]
-        found: list[str] = []
+        found: list[tuple[str, str]] = []
         for each in names:
             suffix = parent + "/" + each
             for path in self.by_name.get(each, ()):
-                if not parent or (key := fold(path)) == suffix or key.endswith("/" + suffix):
-                    found.append(path)
+                key = fold(path)
+                if not parent or key == suffix or key.endswith("/" + suffix):
+                    found.append((key, path))
         return found
 
     def has_heading(self, note: Note, anchor: str) -> bool:

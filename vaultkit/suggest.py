@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from collections import defaultdict
 
 from vaultkit.resolve import VaultIndex, fold
@@ -23,9 +23,12 @@ def suggestion(target: str, vault: VaultIndex) -> str | None:
     return index.nearest(name)
 
 
+_NOT_LETTERS = re.compile(r"[\W_]+")
+
+
 def _skeleton(name: str) -> str:
-    """The name without case, Unicode form, spaces or punctuation."""
-    return "".join(ch for ch in name if unicodedata.category(ch)[0] not in "PSZC")
+    """The name without case, Unicode form, spaces or punctuation (names arrive folded)."""
+    return _NOT_LETTERS.sub("", name)
 
 
 def _stem(key: str) -> str:

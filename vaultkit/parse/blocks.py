@@ -43,14 +43,24 @@ class Blocks:
     comments: tuple[Region, ...] = ()  # HTML blocks that are comments (suppression directives live there)
 
 
-# Lines that may start a block construct; every other line is paragraph text.
-_CANDIDATE = re.compile(r"^[`~#=\-+*>< \t\d]", re.M)
-_FENCE = re.compile(r"(`{3,}|~{3,})([^\n]*)")
-_ATX = re.compile(r"(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
-_SETEXT = re.compile(r"(?:=+|-+)[ \t]*$")
-_LIST_MARKER = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)")
-_QUOTE_PREFIX = re.compile(r"(?:>[ \t]?)+")
-_BLOCK_START = re.compile(r"[ \t]*(?:`{3}|~{3}|#|<|>)|[ \t]{4}|\t")
+_MARKER = r"(?:[-+*]|\d{1,9}[.)])"
+# A list item whose first line opens another block (code, heading, quote, HTML, list) needs mistune.
+_ITEM_HOLDING_BLOCK = (
+    _MARKER + r"(?:[ \t]{5}|\t| \t|[ \t]+(?:`{3}|~{3}|#|<|>|" + _MARKER + r"(?:[ \t]|$)|(?:=+|-+)[ \t]*$))"
+)
+# The only lines the fast path looks at; every other line is paragraph text, whatever mistune says.
+# Anchored on the newline before the line: re skips ahead to "\n" far faster than it tries "^".
+_LINE = (
+    r"(?:(?P<fence>`{3,}|~{3,})(?P<info>[^\n]*)"
+    r"|(?P<atx>#{1,6})(?:[ \t]+[^\n]*)?$"
+    r"|(?P<setext>(?:=+|-+)[ \t]*$)"
+    r"|(?P<defer>[ \t]+\S|<"  # indentation (lists, indented code) and HTML: mistune decides
+    r"|(?:>[ \t]?)+(?:[ \t]*(?:`{3}|~{3}|#|<)|[ \t]{4}|\t|" + _ITEM_HOLDING_BLOCK + r")"
+    r"|" + _ITEM_HOLDING_BLOCK + r"))"
+)
+_CANDIDATE = re.compile(r"\n" + _LINE, re.M)
+_FIRST_LINE = re.compile(_LINE, re.M)
+_CLOSING_HASHES = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")  # `## Title ##`: the closing sequence is not text
 _CLOSING_FENCES: dict[tuple[str, int], re.Pattern[str]] = {}
 
 
@@ -78,27 +88,21 @@ def _scan_plain(text: str, start: int, first_line: int) -> Blocks | None:
     pos = start
     end = len(text)
     while pos < end:
-        match = _CANDIDATE.search(text, pos)
+        match = _FIRST_LINE.match(text, 0) if pos == 0 else None
         if match is None:
-            break
-        at = match.start()
+            match = _CANDIDATE.search(text, max(pos - 1, 0))
+            if match is None:
+                break
+        at = match.start() if match.re is _FIRST_LINE else match.start() + 1
         line += text.count("\n", counted, at)
         counted = at
-        line_end = text.find("\n", at)
-        if line_end < 0:
-            line_end = end
-        content = text[at:line_end]
-        pos = line_end + 1
-        first = content[0]
-        if first in " \t":
-            if content.strip():
-                return None  # indentation: lists, indented code; mistune decides
-            continue
-        if first in "`~":
-            fence = _FENCE.match(content)
-            if fence is None or (first == "`" and "`" in fence.group(2)):
-                continue
-            close = _closing_fence(first, len(fence.group(1))).search(text, pos) if pos < end else None
+        kind = match.lastgroup
+        pos = match.end() + 1
+        if kind == "info" or kind == "fence":
+            fence = match.group("fence")
+            if fence[0] == "`" and "`" in match.group("info"):
+                continue  # not a fence: an inline code span at the start of a line
+            close = _closing_fence(fence[0], len(fence)).search(text, pos) if pos < end else None
             if close is None:  # an unclosed fence runs to the end of the note
                 last = line + text.count("\n", at, end) - (1 if text.endswith("\n") else 0)
                 excluded.append(Region(line, max(line, last), at, end))
@@ -106,39 +110,16 @@ def _scan_plain(text: str, start: int, first_line: int) -> Blocks | None:
             last = line + text.count("\n", at, close.start())
             excluded.append(Region(line, last, at, min(close.end() + 1, end)))
             line, counted, pos = last, close.start(), close.end() + 1
-            continue
-        if first == "#":
-            atx = _ATX.match(content)
-            if atx is not None:
-                title = (atx.group(2) or "").strip()
-                headings.append(HeadingBlock(line, len(atx.group(1)), title, line, at))
-            continue
-        if first == "<":
-            return None
-        if first in "=-" and _SETEXT.match(content):
+        elif kind == "atx":
+            level = len(match.group("atx"))
+            title = _CLOSING_HASHES.sub("", text[at + level : match.end()]).strip(" \t")
+            headings.append(HeadingBlock(line, level, title, line, at))
+        elif kind == "setext":
             if at > start and _previous_line_has_text(text, at, start):
                 return None
-            continue
-        if first == ">":
-            inner = content[_QUOTE_PREFIX.match(content).end() :]  # type: ignore[union-attr]
-            if _BLOCK_START.match(inner) or _item_holds_block(inner):
-                return None
-            continue
-        if _item_holds_block(content):
+        else:
             return None
     return Blocks(tuple(excluded), tuple(headings))
-
-
-def _item_holds_block(content: str) -> bool:
-    """A list item whose first line opens a block (code, heading, quote, HTML) needs mistune."""
-    marker = _LIST_MARKER.match(content)
-    if marker is None:
-        return False
-    rest = content[marker.end() :]
-    if rest.startswith((" " * 5, "\t")) or (rest[:1] == " " and rest[1:2] == "\t"):
-        return True
-    rest = rest.lstrip(" \t")
-    return bool(_BLOCK_START.match(rest) or _LIST_MARKER.match(rest) or _SETEXT.match(rest))
 
 
 def _previous_line_has_text(text: str, at: int, start: int) -> bool:

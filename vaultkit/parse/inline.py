@@ -13,17 +13,17 @@ from urllib.parse import unquote
 
 from vaultkit.model import Comment, Link, Span
 
-_SPECIAL = re.compile(r"`+|<!--|%%")
 # where a paragraph ends: a code span or inline comment never crosses it
 _PARAGRAPH_END = re.compile(r"\n[ \t]*(?:\n|#{1,6}(?:[ \t]|$)|[-+*>][ \t]|\d{1,9}[.)][ \t]|`{3}|~{3})", re.M)
-WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]*)\]\]")
+# Patterns start with a literal so that re can skip ahead fast; an embed's `!` is checked by hand.
+WIKILINK = re.compile(r"\[\[([^\[\]\n]*)\]\]")
 _MD_LINK = re.compile(
-    r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\([ \t]*"
+    r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\([ \t]*"
     r"(<[^<>\n]*>|[^ \t\n()<>]*(?:\([^ \t\n()]*\)[^ \t\n()<>]*)*)"
     r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*\)"
 )
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|//")
-_BLOCK_ID = re.compile(r"(?:^|[ \t])\^([A-Za-z0-9-]+)[ \t]*$", re.M)
+_BLOCK_ID = re.compile(r"\^([A-Za-z0-9-]+)[ \t]*$", re.M)
 
 
 @dataclass(slots=True)
@@ -71,7 +71,7 @@ def scan_inline(text: str, segments: list[tuple[int, int]]) -> InlineScan:
             if close < 0:
                 excluded.append((start, end))
                 continue
-            _add_comment(result, positions, text, in_comment_from, close + 2, hidden=(start, close + 2))
+            _add_comment(result, positions, text, in_comment_from, close + 2, hidden=(in_comment_from, close + 2))
             excluded.append((start, close + 2))
             in_comment_from, pos = None, close + 2
         if _has(text, "`", pos, end) or _has(text, "<!--", pos, end) or _has(text, "%%", pos, end):
@@ -87,12 +87,11 @@ def _exclusions(
 ) -> int | None:
     """Add code spans and comments in text[pos:end] to `excluded`; return where an open %% began."""
     while True:
-        match = _SPECIAL.search(text, pos, end)
-        if match is None:
+        at, token = _next_special(text, pos, end)
+        if not token:
             return None
-        token, at = match.group(), match.start()
         if token == "%%":
-            close = text.find("%%", match.end(), end)
+            close = text.find("%%", at + 2, end)
             if close < 0:
                 excluded.append((at, end))
                 result.hidden.append((at, end))
@@ -101,26 +100,56 @@ def _exclusions(
             _add_comment(result, positions, text, at, close + 2, hidden=(at, close + 2))
             pos = close + 2
             continue
-        paragraph = _PARAGRAPH_END.search(text, match.end(), end)
+        paragraph = _PARAGRAPH_END.search(text, at, end)
         limit = paragraph.start() if paragraph else end
         if token == "<!--":
-            close = text.find("-->", match.end(), limit)
+            close = text.find("-->", at + 4, limit)
             if close < 0:
-                pos = match.end()
+                pos = at + 4
                 continue
             excluded.append((at, close + 3))
             _add_comment(result, positions, text, at, close + 3)
             pos = close + 3
             continue
+        run = _run_length(text, at)
         if _escaped(text, at):  # \` is a literal backtick; the run after it may still open a span
             pos = at + 1
             continue
-        closing = re.compile(r"(?<!`)" + token + r"(?!`)").search(text, match.end(), limit)
-        if closing is None:
-            pos = match.end()
+        closing = _closing_run(text, "`" * run, at + run, limit)
+        if closing < 0:
+            pos = at + run
             continue
-        excluded.append((at, closing.end()))
-        pos = closing.end()
+        excluded.append((at, closing + run))
+        pos = closing + run
+
+
+def _next_special(text: str, pos: int, end: int) -> tuple[int, str]:
+    """The first backtick, `<!--` or `%%` in text[pos:end] (str.find beats one alternation regex)."""
+    best, token = end, ""
+    for needle in ("`", "<!--", "%%"):
+        found = text.find(needle, pos, best)
+        if found >= 0:
+            best, token = found, needle
+    return best, token
+
+
+def _run_length(text: str, at: int) -> int:
+    end = at
+    while end < len(text) and text[end] == "`":
+        end += 1
+    return end - at
+
+
+def _closing_run(text: str, ticks: str, pos: int, limit: int) -> int:
+    """Where a backtick run of exactly len(ticks) starts, or -1."""
+    while True:
+        found = text.find(ticks, pos, limit)
+        if found < 0:
+            return -1
+        run = _run_length(text, found)
+        if run == len(ticks):
+            return found
+        pos = found + run
 
 
 def _has(text: str, needle: str, start: int, end: int) -> bool:
@@ -162,23 +191,54 @@ def _find_links(
     taken: list[tuple[int, int]] = []
     if _has(text, "[[", start, end):
         for match in WIKILINK.finditer(text, start, end):
-            if excluded and _inside(match.start(), excluded):
+            at = match.start()
+            embed = at > start and text[at - 1] == "!"
+            if embed:
+                at -= 1
+            if excluded and _inside(at, excluded):
                 continue
-            link = wikilink(match.group(2), bool(match.group(1)), match.group(), positions.span(*match.span()))
-            taken.append(match.span())
+            link = wikilink(match.group(1), embed, text[at : match.end()], positions.span(at, match.end()))
+            taken.append((at, match.end()))
             if link is not None:
                 result.links.append(link)
-    if _has(text, "](", start, end):
-        for match in _MD_LINK.finditer(text, start, end):
-            if (excluded and _inside(match.start(), excluded)) or (taken and _inside(match.start(), taken)):
-                continue
-            link = _markdown_link(match, positions)
+    close = text.find("](", start, end)
+    while close >= 0:
+        opening = _opening_bracket(text, close, start)
+        found = _MD_LINK.match(text, opening, end) if opening >= 0 else None
+        if found is None:
+            close = text.find("](", close + 2, end)
+            continue
+        at = opening - 1 if opening > start and text[opening - 1] == "!" else opening
+        if not ((excluded and _inside(at, excluded)) or (taken and _inside(at, taken))):
+            link = _markdown_link(found, at, text, positions)
             if link is not None:
                 result.links.append(link)
+        close = text.find("](", found.end(), end)
     if _has(text, "^", start, end):
         for match in _BLOCK_ID.finditer(text, start, end):
-            if not (excluded and _inside(match.start(1), excluded)):
+            at = match.start()
+            if (at == 0 or text[at - 1] in " \t\n") and not (excluded and _inside(at, excluded)):
                 result.block_ids.add(match.group(1).lower())
+
+
+def _opening_bracket(text: str, close: int, start: int) -> int:
+    """The `[` that opens the link text ending at `close` (one level of nested brackets), or -1."""
+    depth = 0
+    index = close - 1
+    while index >= start:
+        char = text[index]
+        if char == "]":
+            depth += 1
+            if depth > 1:
+                return -1
+        elif char == "[":
+            if depth == 0:
+                return index
+            depth -= 1
+        elif char == "\n":
+            return -1
+        index -= 1
+    return -1
 
 
 def wikilink(inner: str, embed: bool, raw: str, span: Span) -> Link | None:
@@ -193,8 +253,8 @@ def wikilink(inner: str, embed: bool, raw: str, span: Span) -> Link | None:
     return Link(target.strip(), anchor.strip(), alias, embed, False, span, raw)
 
 
-def _markdown_link(match: re.Match[str], positions: Positions) -> Link | None:
-    dest = match.group(3)
+def _markdown_link(match: re.Match[str], at: int, text: str, positions: Positions) -> Link | None:
+    dest = match.group(2)
     if dest.startswith("<"):
         dest = dest[1:-1]
     if not dest or _SCHEME.match(dest):
@@ -203,11 +263,11 @@ def _markdown_link(match: re.Match[str], positions: Positions) -> Link | None:
     return Link(
         unquote(path).strip(),
         unquote(anchor).strip(),
-        match.group(2),
-        bool(match.group(1)),
+        match.group(1),
+        at < match.start(),
         True,
-        positions.span(*match.span()),
-        match.group(),
+        positions.span(at, match.end()),
+        text[at : match.end()],
     )
 
 
@@ -215,6 +275,7 @@ def frontmatter_links(text: str, start: int, end: int) -> Iterator[Link]:
     """Wikilinks written in frontmatter values (Obsidian resolves them as links too)."""
     positions = Positions(text)
     for match in WIKILINK.finditer(text, start, end):
-        link = wikilink(match.group(2), bool(match.group(1)), match.group(), positions.span(*match.span()))
+        at = match.start() - (1 if match.start() > start and text[match.start() - 1] == "!" else 0)
+        link = wikilink(match.group(1), at < match.start(), text[at : match.end()], positions.span(at, match.end()))
         if link is not None:
             yield link
