@@ -35,6 +35,14 @@ class Run:
         return json.loads(self.out)
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Tests never read or write the user's cache; each test starts with an empty one."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("VAULTKIT_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def cli(capfd: pytest.CaptureFixture[str]) -> Callable[..., Run]:
     """Run `vaultkit ARGS` in-process and capture what the user would see."""

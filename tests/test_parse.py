@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from vaultkit.model import Span
 from vaultkit.parse import parse_note, parse_text
-from vaultkit.parse.blocks import _scan_plain, scan_blocks_mistune
+from vaultkit.parse.blocks import _scan_plain
+from vaultkit.parse.mistune_blocks import scan_blocks_mistune
 
 
 def links(text: str) -> list[tuple[int, int, str, str, str | None, bool, bool]]:

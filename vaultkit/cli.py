@@ -92,7 +92,7 @@ def check(
         raise click.UsageError("--fix and --diff cannot be combined: --diff shows what --fix would write")
     config = load_config(config_file=config_file, vault=vault, paths=paths)
     selection = Selection.of(config, _codes(select, "--select"), _codes(ignore, "--ignore") or ())
-    run = check_vault(config, paths, selection=selection)
+    run = check_vault(config, paths, selection=selection, use_cache=not no_cache)
     findings = run.findings
     if fix or diff:
         from vaultkit.fix import apply_fixes
@@ -102,7 +102,7 @@ def check(
             write(patch)
             return EXIT_OK if exit_zero or not patch else EXIT_FINDINGS
         if changed:
-            run = check_vault(config, paths, selection=selection)
+            run = check_vault(config, paths, selection=selection, use_cache=not no_cache)
             findings = run.findings
     context = ReportContext(run.notes_checked, _prefix(config.vault))
     output = REPORTERS[output_format](findings, context)

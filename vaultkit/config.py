@@ -9,8 +9,6 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from vaultkit.globs import compile_globs
 from vaultkit.kinds import KINDS, CheckDef
 from vaultkit.model import ConfigError
@@ -119,6 +117,8 @@ def _read_config(path: Path) -> dict[str, Any]:
 
 
 def _read_yaml(path: Path) -> Any:
+    import yaml  # only configurations written in YAML need it
+
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import os
+import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
+from vaultkit import cache
 from vaultkit.config import Config
 from vaultkit.files import NoteFile, VaultFiles, read_note, scan_vault
 from vaultkit.kinds import KINDS, CheckDef
-from vaultkit.model import ConfigError, Finding, Note, Span
-from vaultkit.parse import parse_note
-from vaultkit.resolve import VaultIndex
+from vaultkit.model import ConfigError, Finding, Note, Severity, Span
+from vaultkit.resolve import VaultIndex, fold, note_aliases
 from vaultkit.rules import RULES
 from vaultkit.settings import CONFLICT_COPY_PATTERN
 
@@ -49,8 +51,8 @@ class Selection:
     def apply(self, finding: Finding) -> Finding | None:
         if not self.wants(finding.code):
             return None
-        severity = self.severity.get(finding.code, RULES[finding.code].severity)
-        return finding if finding.severity == severity else replace(finding, severity=severity)  # type: ignore[arg-type]
+        severity = cast(Severity, self.severity.get(finding.code, RULES[finding.code].severity))
+        return finding if finding.severity == severity else finding._replace(severity=severity)
 
 
 def check_vault(
@@ -58,46 +60,267 @@ def check_vault(
     paths: Sequence[Path] = (),
     *,
     selection: Selection | None = None,
-    load: Callable[[Config, VaultFiles, set[str]], dict[str, Note]] | None = None,
+    use_cache: bool = True,
     progress: Progress | None = None,
 ) -> CheckRun:
     """Index the whole vault, run every enabled check, report findings for `paths` (default: all)."""
     selection = selection or Selection.of(config)
-    files = scan_vault(config.vault, config.exclude_regex)
-    keep_text = _paths_needing_text(config, files.notes)
-    notes = (load or load_notes)(config, files, keep_text)
-    vault = VaultIndex([*notes, *files.attachments], notes)
-    wanted = report_set(config.vault, paths, files)
-    findings = run_checks(config, vault, [notes[path] for path in wanted if path in notes])
-    findings.extend(finding for finding in files.skipped if finding.path in wanted)
-    findings.extend(_conflict_copies(files, wanted))
+    workspace = Workspace(config, use_cache=use_cache, tracking=False, progress=progress)
+    workspace.refresh()
+    wanted = report_set(config.vault, paths, workspace.files)
+    findings = workspace.findings(wanted)
+    workspace.save()
     kept = [applied for finding in findings if (applied := selection.apply(finding)) is not None]
     kept.sort(key=lambda finding: finding.sort_key)
-    return CheckRun(kept, sum(1 for path in wanted if path in notes), vault, files)
+    checked = sum(1 for path in wanted if path in workspace.entries)
+    return CheckRun(kept, checked, workspace.vault, workspace.files)
 
 
-def _paths_needing_text(config: Config, notes: Sequence[NoteFile]) -> set[str]:
-    text_checks = [check for check in config.checks if KINDS[check.kind].needs_text]
-    if not text_checks:
-        return set()
-    return {note.path for note in notes if any(check.covers(note.path) for check in text_checks)}
+class NotesView(Mapping[str, Note]):
+    """Every note of the workspace by path; a note not in memory is read and parsed when asked for."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self._workspace = workspace
+
+    def __getitem__(self, path: str) -> Note:
+        if path not in self._workspace.entries:
+            raise KeyError(path)
+        return self._workspace.note(path)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._workspace.entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._workspace.entries)
+
+    def __len__(self) -> int:
+        return len(self._workspace.entries)
 
 
-def load_notes(config: Config, files: VaultFiles, keep_text: set[str]) -> dict[str, Note]:
-    """Read and parse every note (no cache)."""
-    return {note.path: load_note(config, note, note.path in keep_text) for note in files.notes}
+class Workspace:
+    """The vault as vaultkit knows it, kept up to date incrementally: `check` uses it once, `watch` for hours.
+
+    Each note's raw findings (before selection and suppression) are kept until something they depend on
+    changes: the note itself; for links into it, its headings, block ids and frontmatter; for every link,
+    the set of file names. With the persistent cache, an unchanged vault is answered without reading a note.
+    """
+
+    def __init__(
+        self, config: Config, *, use_cache: bool = True, tracking: bool = True, progress: Progress | None = None
+    ) -> None:
+        self.config = config
+        self.use_cache = use_cache
+        self.tracking = tracking or use_cache  # keep what later refreshes need (a one-shot run need not)
+        self.progress = progress
+        self.entries: dict[str, cache.Entry] = {}
+        self.notes: dict[str, Note] = {}
+        self.files = VaultFiles()
+        self.all_files: frozenset[str] = frozenset()
+        self.vault = VaultIndex((), self.notes)
+        self._fingerprint = config.fingerprint()
+        self._text_checks = [check for check in config.checks if KINDS[check.kind].needs_text]
+        self._permalink_checks = [check for check in config.checks if getattr(check.params, "permalink", None)]
+        self._written_ns = 0
+        self._dirty = False
+        self._links: dict[str, cache.LinkFacts] | None = {}  # None: on disk, not read yet
+        self._links_dirty = False
+        self._snapshot = cache.load(config.vault, self._fingerprint) if use_cache else None
+        if self._snapshot is not None:
+            self.entries = self._snapshot.entries
+            self.all_files = self._snapshot.files
+            self._written_ns = self._snapshot.written_ns
+            self._links = None
+
+    def _link_facts(self) -> dict[str, cache.LinkFacts]:
+        """Where each note's links lead; read from the cache on first use."""
+        if self._links is None:
+            loaded = cache.load_links(self.config.vault, self._snapshot) if self._snapshot else None
+            if loaded is None:  # lost or out of step with the index: nothing cached can be trusted
+                loaded = {}
+                for entry in self.entries.values():
+                    entry.findings = entry.plain = None
+                    entry.facts = b""
+            self._links = loaded
+        return self._links
+
+    def keeps_text(self, path: str) -> bool:
+        return any(check.covers(path) for check in self._text_checks)
+
+    def note(self, path: str) -> Note:
+        """The parsed note; read from disk when only the cache knew it."""
+        note = self.notes.get(path)
+        if note is None:
+            note = self._read(self._note_file(path))[0]
+            self.notes[path] = note
+        return note
+
+    def _note_file(self, path: str) -> NoteFile:
+        entry = self.entries.get(path)
+        size = entry.stamp[0] if entry else 0
+        return NoteFile(path, size, 0, 0)
+
+    def _read(self, file: NoteFile) -> tuple[Note, bytes]:
+        """Parse one note from disk; also return its cache key (empty without a cache)."""
+        limit = self.config.max_note_size
+        if file.size > limit:
+            return _name_only(file.path, f"note of {file.size:,} bytes is over max_note_size ({limit:,})"), b""
+        data = read_note(self.config.vault, file)
+        if isinstance(data, str):
+            problem = Finding(file.path, Span(1, 1, 1, 1), "VK001", f"note cannot be read: {data}")
+            return Note(file.path, None, 0, (), frozenset(), (), (), (problem,)), b""
+        if len(data) > limit:
+            return _name_only(file.path, f"note of {len(data):,} bytes is over max_note_size ({limit:,})"), b""
+        from vaultkit.parse import parse_note  # an unchanged vault is answered without the parser
+
+        keep_text = self.keeps_text(file.path)
+        key = cache.note_key(file.path, data, keep_text) if self.use_cache else b""
+        return parse_note(file.path, data, keep_text), key
+
+    def refresh(self) -> set[str]:
+        """Bring everything up to date with the disk; return the notes whose findings must be recomputed."""
+        files = scan_vault(self.config.vault, self.config.exclude_regex)
+        self.files = files
+        current = {file.path: file for file in files.notes}
+        every = frozenset([*current, *files.attachments])
+        added, removed = every - self.all_files, self.all_files - every
+        for path in [path for path in self.entries if path not in current]:
+            del self.entries[path]
+            self.notes.pop(path, None)
+            if self._links:
+                self._links.pop(path, None)
+                self._links_dirty = True
+        invalid: set[str] = set()
+        changed_summaries: list[str] = []
+        changed_aliases: set[str] = set()
+        racy_since = self._written_ns - cache.RACY_NS
+        stale = [
+            file
+            for file in files.notes
+            if (entry := self.entries.get(file.path)) is None
+            or entry.stamp != (file.size, file.mtime_ns, file.inode)
+            or file.mtime_ns >= racy_since
+        ]
+        for done, file in enumerate(stale):
+            if self.progress is not None and done % 256 == 0:
+                self.progress(done, len(stale))
+            note, key = self._read(file)
+            old = self.entries.get(file.path)
+            stamp = (file.size, file.mtime_ns, file.inode)
+            if old is not None and key and old.key == key:
+                old.stamp, old.plain = stamp, None  # touched, not changed
+                self.notes.setdefault(file.path, note)
+                continue
+            self.notes[file.path] = note
+            summary, aliases = _summary(note) if self.tracking else (b"", ())
+            self.entries[file.path] = cache.Entry(stamp, key, summary, aliases)
+            invalid.add(file.path)
+            if old is not None and old.summary != summary:
+                changed_summaries.append(file.path)
+                if old.aliases != aliases:
+                    changed_aliases.update(fold(alias) for alias in (*old.aliases, *aliases))
+        self._dirty = self._dirty or bool(stale) or bool(added) or bool(removed)
+        if added or removed or not self.vault.files:
+            self.all_files = every
+            self.vault = VaultIndex(sorted(every), NotesView(self), self._aliases_of if self.tracking else None)
+        else:
+            self.vault.forget(invalid, bool(changed_aliases))
+        invalid |= self._dependents(changed_summaries, added | removed, changed_aliases)
+        for path in invalid:
+            entry = self.entries.get(path)
+            if entry is not None:
+                entry.findings = entry.plain = None
+        return invalid
+
+    def _aliases_of(self) -> Iterator[tuple[str, tuple[str, ...]]]:
+        return ((path, entry.aliases) for path, entry in self.entries.items())
+
+    def _dependents(self, changed: list[str], files_changed: frozenset[str], aliases: set[str]) -> set[str]:
+        """Notes whose findings can change because other notes changed.
+
+        A changed note: the notes linking to it. An added or removed file: the notes linking by its name,
+        and every note with an unresolved link (its "did you mean" may change). A changed alias: the
+        notes linking by that name.
+        """
+        if not changed and not files_changed:
+            return set()
+        dependents: set[str] = set()
+        changed_set = set(changed)
+        names = {key for path in files_changed for key in _name_keys(path)} | aliases
+        facts = self._link_facts()
+        for path, entry in self.entries.items():
+            if files_changed and entry.unresolved:
+                dependents.add(path)
+                continue
+            targets, link_names = facts.get(path, ((), ()))
+            if changed_set.intersection(targets) or names.intersection(link_names):
+                dependents.add(path)
+        if changed and self._permalink_checks:
+            dependents.update(p for p in self.entries if any(c.covers(p) for c in self._permalink_checks))
+        return dependents
+
+    def findings(self, wanted: set[str]) -> list[Finding]:
+        """Raw findings (before selection and suppression) for the paths in `wanted`."""
+        while todo := [path for path in sorted(wanted) if path in self.entries and self.entries[path].findings is None]:
+            notes = [self.note(path) for path in todo]
+            grouped: dict[str, list[Finding]] = defaultdict(list)
+            for finding in run_checks(self.config, self.vault, notes):
+                grouped[finding.path].append(finding)
+            for note in notes:
+                self._remember(note, grouped.get(note.path, []))
+            self._dirty = True  # and if the links file turned out lost, every note is due again: loop
+        found: list[Finding] = []
+        for path in wanted:
+            entry = self.entries.get(path)
+            if entry is not None and entry.findings:
+                found.extend(entry.findings)
+        found.extend(finding for finding in self.files.skipped if finding.path in wanted)
+        found.extend(_conflict_copies(self.files, wanted))
+        return found
+
+    def _remember(self, note: Note, findings: list[Finding]) -> None:
+        entry = self.entries[note.path]
+        entry.findings, entry.plain = tuple(findings), None
+        entry.unresolved = any(finding.code == "LK001" for finding in findings)
+        if not self.tracking:
+            return
+        resolved = (self.vault.resolve(link.target, note.path).path for link in note.links)
+        targets = {path for path in resolved if path is not None}
+        names = {key for link in note.links if link.target for key in _name_keys(link.target)}
+        facts = (tuple(sorted(targets)), tuple(sorted(names)))
+        digest = cache.note_key("", repr(facts).encode("utf-8", "surrogatepass"), False)
+        if digest != entry.facts:
+            self._link_facts()[note.path] = facts
+            entry.facts = digest
+            self._links_dirty = True
+
+    def save(self) -> None:
+        if not (self.use_cache and self._dirty):
+            return
+        links = self._links if self._links_dirty else None
+        generation = self._snapshot.generation if self._snapshot else ""
+        snapshot = cache.Snapshot(self._fingerprint, time.time_ns(), self.all_files, self.entries, generation)
+        cache.save(self.config.vault, snapshot, links)
+        self._snapshot = snapshot
+        self._written_ns = snapshot.written_ns
+        self._dirty = self._links_dirty = False
 
 
-def load_note(config: Config, note: NoteFile, keep_text: bool) -> Note:
-    if note.size > config.max_note_size:
-        return _name_only(note.path, f"note of {note.size:,} bytes is over max_note_size ({config.max_note_size:,})")
-    data = read_note(config.vault, note)
-    if isinstance(data, str):
-        problem = Finding(note.path, Span(1, 1, 1, 1), "VK001", f"note cannot be read: {data}")
-        return Note(note.path, None, 0, (), frozenset(), (), (), (problem,))
-    if len(data) > config.max_note_size:
-        return _name_only(note.path, f"note of {len(data):,} bytes is over max_note_size ({config.max_note_size:,})")
-    return parse_note(note.path, data, keep_text)
+def _summary(note: Note) -> tuple[bytes, tuple[str, ...]]:
+    """What other notes' findings can depend on, as a digest; and the note's aliases."""
+    frontmatter = note.frontmatter or {}
+    seen = (
+        [(heading.level, heading.text) for heading in note.headings],
+        sorted(note.block_ids),
+        repr(sorted(frontmatter.items(), key=lambda item: str(item[0]))),
+        [problem.code for problem in note.problems],
+    )
+    return cache.note_key("", repr(seen).encode("utf-8", "surrogatepass"), False), note_aliases(note)
+
+
+def _name_keys(path: str) -> tuple[str, ...]:
+    """The folded names a link target or file path is looked up by."""
+    name = fold(path.rpartition("/")[2])
+    return (name, name[:-3]) if name.endswith(".md") else (name, name + ".md")
 
 
 def _name_only(path: str, reason: str) -> Note:

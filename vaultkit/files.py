@@ -64,27 +64,37 @@ def _scan_entry(
     entry: os.DirEntry[str], path: str, real_root: str, result: VaultFiles, pending: list[tuple[str, str]]
 ) -> None:
     is_note = path.lower().endswith(NOTE_SUFFIX)
-    try:
-        info = entry.stat(follow_symlinks=False)
+    try:  # the kind comes from the directory listing; only notes and links cost a stat
+        if entry.is_symlink():
+            _scan_symlink(entry, path, real_root, result, is_note)
+        elif entry.is_dir(follow_symlinks=False):
+            pending.append((entry.path, path + "/"))
+        elif not entry.is_file(follow_symlinks=False):
+            if is_note:
+                kind = _file_type(entry.stat(follow_symlinks=False).st_mode)
+                result.skipped.append(_skipped(path, f"is a {kind}, not a regular file; never opened"))
+        elif is_note:
+            info = entry.stat(follow_symlinks=False)
+            result.notes.append(NoteFile(path, info.st_size, info.st_mtime_ns, info.st_ino))
+        else:
+            result.attachments.append(path)
     except OSError:
         return
-    if stat.S_ISLNK(info.st_mode):
-        target = _symlink_target(entry.path, real_root)
-        if isinstance(target, str):
-            if is_note or not os.path.isdir(entry.path):
-                result.skipped.append(_skipped(path, f"symlink {target}; not followed"))
-            return
-        if target.is_dir():
-            return  # a folder inside the vault: it is indexed under its own path
-        info = target.stat
-    if stat.S_ISDIR(info.st_mode):
-        pending.append((entry.path, path + "/"))
+
+
+def _scan_symlink(entry: os.DirEntry[str], path: str, real_root: str, result: VaultFiles, is_note: bool) -> None:
+    target = _symlink_target(entry.path, real_root)
+    if isinstance(target, str):
+        if is_note or not os.path.isdir(entry.path):
+            result.skipped.append(_skipped(path, f"symlink {target}; not followed"))
         return
+    info = target.stat
+    if stat.S_ISDIR(info.st_mode):
+        return  # a folder inside the vault: it is indexed under its own path
     if not stat.S_ISREG(info.st_mode):
         if is_note:
             result.skipped.append(_skipped(path, f"is a {_file_type(info.st_mode)}, not a regular file; never opened"))
-        return
-    if is_note:
+    elif is_note:
         result.notes.append(NoteFile(path, info.st_size, info.st_mtime_ns, info.st_ino))
     else:
         result.attachments.append(path)

@@ -54,14 +54,12 @@ class Edit(NamedTuple):
     original: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Fix:
+class Fix(NamedTuple):
     description: str
     edits: tuple[Edit, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     path: str  # vault-relative, '/' separators
     span: Span
     code: str

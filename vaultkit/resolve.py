@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -50,6 +50,8 @@ class VaultIndex:
     notes: Mapping[str, Note]
     by_name: dict[str, list[str]] = field(init=False)
     by_path: dict[str, str] = field(init=False)
+    # (path, aliases) of every note, when something cheaper than parsing every note knows them
+    aliases_of: Callable[[], Iterable[tuple[str, Sequence[str]]]] | None = None
     memo: dict[str, object] = field(init=False, default_factory=dict)  # lookups built on first use
     _cache: dict[tuple[str, str], Resolution] = field(init=False, default_factory=dict)
     _anywhere: dict[str, Resolution] = field(init=False, default_factory=dict)  # the same from every folder
@@ -128,6 +130,13 @@ class VaultIndex:
                     found.append((key, path))
         return found
 
+    def forget(self, paths: Iterable[str], aliases_changed: bool) -> None:
+        """Drop what was learnt from notes whose content changed (the set of files is the same)."""
+        for path in paths:
+            self._sections.pop(path, None)
+        if aliases_changed:
+            self._aliases = None
+
     def has_heading(self, note: Note, anchor: str) -> bool:
         """`#A#B`: heading B inside the section of heading A (any depth), as Obsidian reads it."""
         parts = [heading_key(part) for part in anchor.split("#") if part.strip()]
@@ -150,12 +159,18 @@ class VaultIndex:
         """The note that lists `target` among its frontmatter `aliases`, if any."""
         if self._aliases is None:
             self._aliases = {}
-            for path, note in self.notes.items():
-                aliases = note.frontmatter.get("aliases") if note.frontmatter else None
-                for alias in [aliases] if isinstance(aliases, str) else aliases if isinstance(aliases, list) else []:
-                    if isinstance(alias, str) and alias.strip():
-                        self._aliases.setdefault(fold(alias.strip()), path[:-3])
+            listed = self.aliases_of() if self.aliases_of else ((p, note_aliases(n)) for p, n in self.notes.items())
+            for path, aliases in listed:
+                for alias in aliases:
+                    self._aliases.setdefault(fold(alias), path[:-3])
         return self._aliases.get(fold(target))
+
+
+def note_aliases(note: Note) -> tuple[str, ...]:
+    """The note's frontmatter `aliases` (a list or a single string), as Obsidian reads them."""
+    aliases = note.frontmatter.get("aliases") if note.frontmatter else None
+    listed = [aliases] if isinstance(aliases, str) else aliases if isinstance(aliases, list) else []
+    return tuple(alias.strip() for alias in listed if isinstance(alias, str) and alias.strip())
 
 
 def _chain_found(headings: list[tuple[int, str]], parts: list[str], start: int, end: int, depth: int) -> bool:

@@ -8,6 +8,7 @@ from collections import defaultdict
 from vaultkit.resolve import VaultIndex, fold
 
 _MAX_NAME = 64  # longer names are only matched by their skeleton
+_SCANS_BEFORE_INDEX = 40
 
 
 def suggestion(target: str, vault: VaultIndex) -> str | None:
@@ -36,16 +37,20 @@ def _stem(key: str) -> str:
 
 
 class _SuggestIndex:
+    """Two ways to the same answer: a scan of names of about the same length for the first queries,
+    an index of one-letter deletions once there are many (it costs more to build than a few scans)."""
+
     def __init__(self, vault: VaultIndex) -> None:
         self.vault = vault
         self.skeletons: dict[str, list[str]] = defaultdict(list)
-        self.deletions: dict[str, list[str]] = defaultdict(list)
+        self.by_length: dict[int, list[tuple[str, str, frozenset[str]]]] = defaultdict(list)
+        self.deletions: dict[str, list[str]] | None = None
+        self.scans = 0
         for key in vault.by_name:
             stem = _stem(key)
             self.skeletons[_skeleton(stem)].append(key)
             if len(stem) <= _MAX_NAME:
-                for variant in _deletions(stem):
-                    self.deletions[variant].append(key)
+                self.by_length[len(stem)].append((key, stem, frozenset(stem)))
 
     def nearest(self, name: str) -> str | None:
         stem = _stem(name)
@@ -56,12 +61,33 @@ class _SuggestIndex:
             return None  # one letter off a very short name is a guess, not a suggestion
         limit = 1 if len(stem) < 8 else 2
         best: tuple[int, str] | None = None
-        for variant in _deletions(stem):
-            for key in self.deletions.get(variant, ()):
-                distance = _levenshtein(stem, _stem(key), limit)
-                if distance <= limit and (best is None or (distance, key) < best):
-                    best = (distance, key)
+        for key in self._close(stem):
+            distance = _levenshtein(stem, _stem(key), limit)
+            if distance <= limit and (best is None or (distance, key) < best):
+                best = (distance, key)
         return self._link_text(best[1]) if best else None
+
+    def _close(self, stem: str) -> set[str]:
+        """Names that share a string with `stem` when each loses at most one letter."""
+        variants = _deletions(stem)
+        if self.deletions is None and self.scans < _SCANS_BEFORE_INDEX:
+            self.scans += 1
+            letters = frozenset(stem)
+            return {
+                key
+                for length in (len(stem) - 1, len(stem), len(stem) + 1)
+                for key, other, other_letters in self.by_length.get(length, ())
+                if len(letters - other_letters) <= 1
+                and len(other_letters - letters) <= 1
+                and not variants.isdisjoint(_deletions(other))
+            }
+        if self.deletions is None:
+            self.deletions = defaultdict(list)
+            for entries in self.by_length.values():
+                for key, other, _ in entries:
+                    for variant in _deletions(other):
+                        self.deletions[variant].append(key)
+        return {key for variant in variants for key in self.deletions.get(variant, ())}
 
     def _link_text(self, key: str) -> str:
         paths = self.vault.by_name[key]

@@ -1,0 +1,144 @@
+"""The persistent cache is an optimisation only: every answer equals a run without it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import Run, write_vault
+
+from vaultkit.cache import cache_dir
+
+CLI = Callable[..., Run]
+
+
+def lines(cli: CLI, root: Path, *args: str) -> list[str]:
+    """Findings with the cache, checked against a run without it."""
+    cached = cli("check", "--vault", root, "-q", *args).out.splitlines()
+    assert cached == cli("check", "--vault", root, "-q", "--no-cache", *args).out.splitlines()
+    return cached
+
+
+def touch_later(path: Path, text: str) -> None:
+    """Write and move the mtime well past the cache's racy window, as a later edit would."""
+    path.write_text(text, encoding="utf-8")
+    later = time.time_ns() + 10_000_000_000
+    os.utime(path, ns=(later, later))
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return write_vault(
+        tmp_path / "v",
+        {
+            ".obsidian/app.json": "{}",
+            "a.md": "[[b]] [[b#Two]] [[c]]\n",
+            "b.md": "# One\n",
+            "d.md": "[[a]]\n",
+        },
+    )
+
+
+def test_cache_is_written_outside_the_vault(cli: CLI, root: Path, private_cache: Path) -> None:
+    lines(cli, root)
+    assert (cache_dir(root) / "index.bin").is_file()
+    assert cache_dir(root).is_relative_to(private_cache)
+    assert sorted(p.name for p in root.iterdir()) == [".obsidian", "a.md", "b.md", "d.md"]
+
+
+def test_edited_note_is_rechecked(cli: CLI, root: Path) -> None:
+    assert lines(cli, root) == [
+        "a.md:1:7: LK002 heading 'Two' not found in [[b]]",
+        "a.md:1:17: LK001 unresolved link: no note named 'c'",
+    ]
+    touch_later(root / "b.md", "# One\n## Two\n")
+    assert lines(cli, root) == ["a.md:1:17: LK001 unresolved link: no note named 'c'"]
+    touch_later(root / "a.md", "[[b]]\n")
+    assert lines(cli, root) == []
+
+
+def test_edit_that_keeps_size_and_mtime_is_seen(cli: CLI, root: Path) -> None:
+    """A save within the timestamp granularity of the cache write: the content digest decides."""
+    lines(cli, root)
+    before = (root / "b.md").stat()
+    (root / "b.md").write_text("# Two\n", encoding="utf-8")  # same size, same inode
+    os.utime(root / "b.md", ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = (root / "b.md").stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    assert lines(cli, root) == ["a.md:1:17: LK001 unresolved link: no note named 'c'"]
+
+
+def test_added_deleted_and_renamed_notes(cli: CLI, root: Path) -> None:
+    lines(cli, root)
+    (root / "c.md").write_text("", encoding="utf-8")
+    assert lines(cli, root) == ["a.md:1:7: LK002 heading 'Two' not found in [[b]]"]
+    (root / "b.md").rename(root / "B2.md")
+    assert lines(cli, root) == [
+        "a.md:1:1: LK001 unresolved link: no note named 'b'",
+        "a.md:1:7: LK001 unresolved link: no note named 'b'",
+    ]
+    (root / "a.md").unlink()
+    assert lines(cli, root) == ["d.md:1:1: LK001 unresolved link: no note named 'a'"]
+    (root / "sub").mkdir()
+    (root / "sub" / "a.md").write_text("[[B2#One]] [[B2#Nope]]\n", encoding="utf-8")
+    assert lines(cli, root) == ["sub/a.md:1:12: LK002 heading 'Nope' not found in [[B2]]"]
+
+
+def test_ambiguity_created_by_a_new_note(cli: CLI, root: Path) -> None:
+    (root / "x").mkdir()
+    (root / "y").mkdir()
+    (root / "x" / "t.md").write_text("", encoding="utf-8")
+    (root / "d.md").write_text("[[t]]\n", encoding="utf-8")
+    assert lines(cli, root, "--select", "LK005") == []
+    (root / "y" / "t.md").write_text("", encoding="utf-8")
+    assert lines(cli, root, "--select", "LK005") == [
+        "d.md:1:1: LK005 ambiguous link 't': Obsidian opens 'x/t.md'; it also matches 'y/t.md'"
+    ]
+
+
+def test_config_and_checks_changes_invalidate(cli: CLI, root: Path) -> None:
+    (root / ".vaultkit.yaml").write_text("checks: checks\n", encoding="utf-8")
+    assert lines(cli, root, "--select", "FM") == []
+    write_vault(root, {"checks/fm.yaml": "kind: frontmatter\nschema: {type: object, required: [title]}\n"})
+    assert lines(cli, root, "--select", "FM") == [
+        "a.md:1:1: FM004 required key 'title' is missing",
+        "b.md:1:1: FM004 required key 'title' is missing",
+        "d.md:1:1: FM004 required key 'title' is missing",
+    ]
+    (root / "checks" / "fm.yaml").write_text("kind: frontmatter\nschema: {type: object}\n", encoding="utf-8")
+    assert lines(cli, root, "--select", "FM") == []
+    (root / ".vaultkit.yaml").write_text("checks: checks\nignore: [LK001]\n", encoding="utf-8")
+    assert lines(cli, root) == ["a.md:1:7: LK002 heading 'Two' not found in [[b]]"]
+
+
+def test_truncated_or_garbage_cache_is_rebuilt(cli: CLI, root: Path) -> None:
+    expected = lines(cli, root)
+    for name in ("index.bin", "links.bin"):
+        path = cache_dir(root) / name
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+        assert lines(cli, root) == expected
+        path.write_bytes(b"not a cache file at all")
+        touch_later(root / "b.md", "# One\n## Two\n")
+        assert lines(cli, root) == ["a.md:1:17: LK001 unresolved link: no note named 'c'"]
+        touch_later(root / "b.md", "# One\n")
+        assert lines(cli, root) == expected
+    assert (cache_dir(root) / "index.bin").read_bytes() != b"not a cache file at all"  # rewritten
+
+
+def test_concurrent_runs_do_not_corrupt_the_cache(root: Path) -> None:
+    for i in range(40):
+        (root / f"n{i}.md").write_text(f"[[n{i + 1}]] [[missing {i}]]\n", encoding="utf-8")
+    command = [sys.executable, "-m", "vaultkit", "check", "--vault", str(root), "--format", "json"]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(6)]
+    outputs = [run.communicate() for run in runs]
+    assert all(run.returncode == 1 for run in runs)
+    assert len({out for out, _ in outputs}) == 1 and all(err == b"" for _, err in outputs)
+    fresh = subprocess.run([*command, "--no-cache"], capture_output=True, check=False)
+    again = subprocess.run(command, capture_output=True, check=False)
+    assert again.stdout == fresh.stdout == outputs[0][0]

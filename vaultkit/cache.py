@@ -1,0 +1,184 @@
+"""The persistent cache: what vaultkit learnt about each note, so unchanged notes are not read again.
+
+Where: `$VAULTKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/vaultkit`, else `~/.cache/vaultkit`, one folder per
+vault (by its real path) — never inside the vault, so git, sync and Obsidian never see it.
+What: per note, its stamp (size, mtime, inode), a digest of its bytes, a digest of what other notes'
+findings depend on, its findings and where its links lead. A note that must be checked again is read
+and parsed again: that is cheap for a few notes, and keeps the cache small. Every write is a temp file
+renamed into place, so concurrent runs never see half a file; a cache that cannot be read is ignored and
+rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vaultkit import __version__
+from vaultkit.model import Edit, Finding, Fix, Severity, Span
+
+FORMAT = 1
+RACY_NS = 2_000_000_000  # a file written this close to the cache may change without changing its stamp
+
+
+def cache_root() -> Path:
+    configured = os.environ.get("VAULTKIT_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "vaultkit"
+
+
+def cache_dir(vault: Path) -> Path:
+    key = hashlib.sha256(os.fsencode(os.path.realpath(vault))).hexdigest()[:24]
+    return cache_root() / key
+
+
+def note_key(path: str, data: bytes, keep_text: bool) -> bytes:
+    """Names a parse result: the same bytes at the same path, parsed by the same vaultkit."""
+    key = hashlib.blake2b(digest_size=16)
+    key.update(f"{FORMAT}:{__version__}:{int(keep_text)}:{path}\0".encode("utf-8", "surrogateescape"))
+    key.update(data)
+    return key.digest()
+
+
+@dataclass(slots=True)
+class Entry:
+    """What the cache knows of one note."""
+
+    stamp: tuple[int, int, int]  # size, mtime_ns, inode
+    key: bytes  # note_key of the file's bytes
+    summary: bytes  # digest of what other notes' findings depend on (headings, blocks, frontmatter)
+    aliases: tuple[str, ...]  # frontmatter aliases (LK001 messages elsewhere name them)
+    findings: tuple[Finding, ...] | None = None  # raw findings; None: not known for the current vault
+    unresolved: bool = False  # the note has an LK001 finding (its message depends on every other name)
+    facts: bytes = b""  # digest of the note's LinkFacts, so the links file is read only when they change
+    plain: tuple[Any, ...] | None = None  # the form written to disk; None once anything above changes
+
+
+# Where a note's links lead: resolved target paths and the folded names they were looked up by.
+LinkFacts = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+@dataclass
+class Snapshot:
+    fingerprint: str
+    written_ns: int
+    files: frozenset[str]  # every file of the vault, notes and attachments
+    entries: dict[str, Entry] = field(default_factory=dict)
+    generation: str = ""  # names the links file written with this index
+
+
+def load(vault: Path, fingerprint: str) -> Snapshot | None:
+    """The last snapshot for this vault and configuration, or None (missing, stale or unreadable)."""
+    data = _read(cache_dir(vault) / "index.bin", _version(fingerprint))
+    try:
+        written_ns, files, generation, entries = data
+        return Snapshot(
+            fingerprint,
+            written_ns,
+            files,
+            {path: _entry(fields) for path, fields in entries.items()},
+            generation,
+        )
+    except (TypeError, ValueError):
+        return None
+
+
+def load_links(vault: Path, snapshot: Snapshot) -> dict[str, LinkFacts] | None:
+    """The link facts written together with `snapshot`, or None."""
+    data = _read(cache_dir(vault) / "links.bin", _version(snapshot.fingerprint))
+    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == snapshot.generation):
+        return None
+    links = data[1]
+    return links if isinstance(links, dict) else None
+
+
+def save(vault: Path, snapshot: Snapshot, links: dict[str, LinkFacts] | None) -> None:
+    """Write the links (when they changed) and then the index that names them."""
+    folder = cache_dir(vault)
+    version = _version(snapshot.fingerprint)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if links is not None:
+            snapshot.generation = os.urandom(8).hex()
+            _write_atomically(folder / "links.bin", marshal.dumps((version, (snapshot.generation, links))))
+        entries = {path: _plain_entry(entry) for path, entry in snapshot.entries.items()}
+        data = (snapshot.written_ns, snapshot.files, snapshot.generation, entries)
+        _write_atomically(folder / "index.bin", marshal.dumps((version, data)))
+    except (OSError, ValueError):
+        pass  # a cache that cannot be written only costs speed
+
+
+# The files hold plain tuples written with marshal: named tuples and dataclasses cost several times
+# more to pickle and unpickle, and an unchanged vault is answered from this file alone.
+
+
+def _plain_entry(entry: Entry) -> tuple[Any, ...]:
+    if entry.plain is None:
+        findings = None if entry.findings is None else tuple(_plain_finding(f) for f in entry.findings)
+        entry.plain = (entry.stamp, entry.key, entry.summary, entry.aliases, findings, entry.unresolved, entry.facts)
+    return entry.plain
+
+
+def _entry(plain: tuple[Any, ...]) -> Entry:
+    stamp, key, summary, aliases, findings, unresolved, facts = plain
+    restored = None if findings is None else tuple(_finding(*fields) for fields in findings)
+    return Entry(stamp, key, summary, aliases, restored, unresolved, facts, plain)
+
+
+def _plain_finding(finding: Finding) -> tuple[Any, ...]:
+    fix = finding.fix
+    plain_fix = None if fix is None else (fix.description, tuple((*edit.span, *edit[1:]) for edit in fix.edits))
+    return (finding.path, *finding.span, finding.code, finding.message, finding.severity, plain_fix)
+
+
+def _finding(
+    path: str,
+    line: int,
+    column: int,
+    end_line: int,
+    end_column: int,
+    code: str,
+    message: str,
+    severity: Severity,
+    fix: tuple[str, tuple[tuple[Any, ...], ...]] | None,
+) -> Finding:
+    restored = None
+    if fix is not None:
+        edits = tuple(Edit(Span(a, b, c, d), replacement, original) for a, b, c, d, replacement, original in fix[1])
+        restored = Fix(fix[0], edits)
+    return Finding(path, Span(line, column, end_line, end_column), code, message, severity, restored)
+
+
+def _read(path: Path, version: str) -> Any:
+    try:
+        data: Any = marshal.loads(path.read_bytes())
+    except Exception:  # a missing, truncated, corrupt or foreign file is never trusted: start afresh
+        return None
+    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == version):
+        return None
+    return data[1]
+
+
+def _version(fingerprint: str) -> str:
+    digest = hashlib.sha256(fingerprint.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{FORMAT}:{__version__}:{sys.version_info[:2]}:{marshal.version}:{digest}"
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise
