@@ -12,7 +12,7 @@ from typing import cast
 
 from vaultkit import cache
 from vaultkit.config import Config
-from vaultkit.files import NoteFile, VaultFiles, read_note, scan_vault
+from vaultkit.files import NoteFile, VaultFiles, read_note, rescan_paths, scan_vault
 from vaultkit.kinds import KINDS, CheckDef
 from vaultkit.model import ConfigError, Finding, Note, Severity, Span
 from vaultkit.resolve import VaultIndex, fold, note_aliases
@@ -68,12 +68,10 @@ def check_vault(
     workspace = Workspace(config, use_cache=use_cache, tracking=False, progress=progress)
     workspace.refresh()
     wanted = report_set(config.vault, paths, workspace.files)
-    findings = workspace.findings(wanted)
+    findings = workspace.report(wanted, selection)
     workspace.save()
-    kept = [applied for finding in findings if (applied := selection.apply(finding)) is not None]
-    kept.sort(key=lambda finding: finding.sort_key)
     checked = sum(1 for path in wanted if path in workspace.entries)
-    return CheckRun(kept, checked, workspace.vault, workspace.files)
+    return CheckRun(findings, checked, workspace.vault, workspace.files)
 
 
 class NotesView(Mapping[str, Note]):
@@ -173,12 +171,22 @@ class Workspace:
         from vaultkit.parse import parse_note  # an unchanged vault is answered without the parser
 
         keep_text = self.keeps_text(file.path)
-        key = cache.note_key(file.path, data, keep_text) if self.use_cache else b""
+        key = cache.note_key(file.path, data, keep_text) if self.tracking else b""
         return parse_note(file.path, data, keep_text), key
 
-    def refresh(self) -> set[str]:
-        """Bring everything up to date with the disk; return the notes whose findings must be recomputed."""
-        files = scan_vault(self.config.vault, self.config.exclude_regex)
+    def refresh(self, changed: Iterable[str] | None = None) -> set[str]:
+        """Bring everything up to date with the disk; return the notes whose findings must be recomputed.
+
+        `changed`: only these vault-relative paths changed (watch's events); they are read again even
+        if their size and mtime look the same. Default: scan the whole vault.
+        """
+        started_ns = time.time_ns()
+        if changed is None:
+            files = scan_vault(self.config.vault, self.config.exclude_regex)
+            forced: set[str] = set()
+        else:
+            forced = set(changed)
+            files = rescan_paths(self.config.vault, self.config.exclude_regex, self.files, forced)
         self.files = files
         current = {file.path: file for file in files.notes}
         every = frozenset([*current, *files.attachments])
@@ -199,6 +207,7 @@ class Workspace:
             if (entry := self.entries.get(file.path)) is None
             or entry.stamp != (file.size, file.mtime_ns, file.inode)
             or file.mtime_ns >= racy_since
+            or file.path in forced
         ]
         for done, file in enumerate(stale):
             if self.progress is not None and done % 256 == 0:
@@ -219,6 +228,7 @@ class Workspace:
                 if old.aliases != aliases:
                     changed_aliases.update(fold(alias) for alias in (*old.aliases, *aliases))
         self._dirty = self._dirty or bool(stale) or bool(added) or bool(removed)
+        self._written_ns = started_ns  # stamps taken from now on are trusted for files older than this
         if added or removed or not self.vault.files:
             self.all_files = every
             self.vault = VaultIndex(sorted(every), NotesView(self), self._aliases_of if self.tracking else None)
@@ -277,6 +287,12 @@ class Workspace:
         found.extend(_conflict_copies(self.files, wanted))
         return found
 
+    def report(self, wanted: set[str], selection: Selection) -> list[Finding]:
+        """What the user sees for `wanted`: the findings selected, at their severities, sorted."""
+        kept = [applied for finding in self.findings(wanted) if (applied := selection.apply(finding)) is not None]
+        kept.sort(key=lambda finding: finding.sort_key)
+        return kept
+
     def _remember(self, note: Note, findings: list[Finding]) -> None:
         entry = self.entries[note.path]
         entry.findings, entry.plain = tuple(findings), None
@@ -298,10 +314,9 @@ class Workspace:
             return
         links = self._links if self._links_dirty else None
         generation = self._snapshot.generation if self._snapshot else ""
-        snapshot = cache.Snapshot(self._fingerprint, time.time_ns(), self.all_files, self.entries, generation)
+        snapshot = cache.Snapshot(self._fingerprint, self._written_ns, self.all_files, self.entries, generation)
         cache.save(self.config.vault, snapshot, links)
         self._snapshot = snapshot
-        self._written_ns = snapshot.written_ns
         self._dirty = self._links_dirty = False
 
 

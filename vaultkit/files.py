@@ -8,6 +8,7 @@ import re
 import stat
 import subprocess
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,12 +33,13 @@ class VaultFiles:
     skipped: list[Finding] = field(default_factory=list)  # VK003 for files that are never opened
 
 
-def scan_vault(root: Path, exclude: re.Pattern[str] | None) -> VaultFiles:
-    """Every note and attachment under `root`; hidden entries, `.git/` and excluded paths are left out."""
+def scan_vault(root: Path, exclude: re.Pattern[str] | None, under: str = "") -> VaultFiles:
+    """Every note and attachment under `root` (or its subfolder `under`); hidden entries, `.git/` and
+    excluded paths are left out."""
     result = VaultFiles()
     real_root = os.path.realpath(root)
     saw_gitignore = False
-    pending: list[tuple[str, str]] = [(str(root), "")]
+    pending: list[tuple[str, str]] = [(os.path.join(root, under), under + "/" if under else "")]
     while pending:
         folder, prefix = pending.pop()
         try:
@@ -58,6 +60,48 @@ def scan_vault(root: Path, exclude: re.Pattern[str] | None) -> VaultFiles:
     result.notes.sort(key=lambda note: note.path)
     result.attachments.sort()
     return result
+
+
+def rescan_paths(root: Path, exclude: re.Pattern[str] | None, files: VaultFiles, paths: Iterable[str]) -> VaultFiles:
+    """`files` with only the given vault-relative paths looked at again (created, changed, deleted, moved)."""
+    notes = {note.path: note for note in files.notes}
+    attachments = set(files.attachments)
+    skipped = {finding.path: finding for finding in files.skipped}
+    real_root = os.path.realpath(root)
+    for path in paths:
+        path = path.strip("/")
+        if not path:
+            continue
+        prefix = path + "/"
+        for known in [p for p in notes if p == path or p.startswith(prefix)]:
+            del notes[known]
+        attachments = {p for p in attachments if p != path and not p.startswith(prefix)}
+        skipped = {p: f for p, f in skipped.items() if p != path and not p.startswith(prefix)}
+        if any(part.startswith(".") for part in path.split("/")) or (exclude and exclude.fullmatch(_nfc(path))):
+            continue
+        parent, _, name = path.rpartition("/")
+        try:
+            entry = next((e for e in os.scandir(os.path.join(root, parent)) if e.name == name), None)
+        except OSError:
+            entry = None
+        if entry is None:
+            continue  # deleted (or its folder was)
+        found = VaultFiles()
+        pending: list[tuple[str, str]] = []
+        _scan_entry(entry, path, real_root, found, pending)
+        if pending:  # a folder appeared or moved in: everything under it
+            below = scan_vault(root, exclude, under=path)
+            found.notes.extend(below.notes)
+            found.attachments.extend(below.attachments)
+            found.skipped.extend(below.skipped)
+        notes.update((note.path, note) for note in found.notes)
+        attachments.update(found.attachments)
+        skipped.update((finding.path, finding) for finding in found.skipped)
+    return VaultFiles(
+        sorted(notes.values(), key=lambda note: note.path),
+        sorted(attachments),
+        sorted(skipped.values(), key=lambda finding: finding.path),
+    )
 
 
 def _scan_entry(

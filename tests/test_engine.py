@@ -1,0 +1,55 @@
+"""The incremental workspace that check and watch share: refreshed by paths, it equals a fresh check."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import write_vault
+
+from vaultkit.config import load_config
+from vaultkit.engine import Selection, Workspace, check_vault
+
+
+def report(workspace: Workspace) -> list[tuple[str, int, int, str]]:
+    every = {note.path for note in workspace.files.notes}
+    found = workspace.report(every, Selection())
+    fresh = check_vault(workspace.config, use_cache=False).findings
+    assert found == fresh  # incremental answers equal a check from scratch
+    return [(f.path, f.span.line, f.span.column, f.code) for f in found]
+
+
+def test_refresh_by_paths(tmp_path: Path) -> None:
+    root = write_vault(tmp_path / "v", {"a.md": "[[b#H]] [[c]]\n", "b.md": "# H\n"})
+    workspace = Workspace(load_config(vault=root), use_cache=False, tracking=True)
+    workspace.refresh()
+    assert report(workspace) == [("a.md", 1, 9, "LK001")]
+
+    (root / "b.md").write_text("# Other\n", encoding="utf-8")
+    assert workspace.refresh(["b.md"]) == {"a.md", "b.md"}
+    assert report(workspace) == [("a.md", 1, 1, "LK002"), ("a.md", 1, 9, "LK001")]
+
+    (root / "c.md").write_text("", encoding="utf-8")
+    assert "a.md" in workspace.refresh(["c.md"])
+    assert report(workspace) == [("a.md", 1, 1, "LK002")]
+
+    (root / "b.md").unlink()
+    workspace.refresh(["b.md"])
+    assert report(workspace) == [("a.md", 1, 1, "LK001")]
+
+    moved = write_vault(tmp_path / "outside" / "sub", {"b.md": "# H\n", "deep/x.md": "[[nowhere]]"})
+    shutil.move(moved, root / "sub")
+    workspace.refresh(["sub"])
+    assert report(workspace) == [("sub/deep/x.md", 1, 1, "LK001")]
+
+    shutil.rmtree(root / "sub")
+    workspace.refresh(["sub"])
+    assert report(workspace) == [("a.md", 1, 1, "LK001")]
+
+
+def test_unchanged_refresh_recomputes_nothing(tmp_path: Path) -> None:
+    root = write_vault(tmp_path / "v", {"a.md": "[[b]]\n", "b.md": ""})
+    workspace = Workspace(load_config(vault=root), use_cache=False, tracking=True)
+    workspace.refresh()
+    report(workspace)
+    assert workspace.refresh(["a.md"]) == set()  # read again, same bytes: nothing to do
