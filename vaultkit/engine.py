@@ -142,7 +142,7 @@ class Workspace:
         return self._links
 
     def keeps_text(self, path: str) -> bool:
-        return any(check.covers(path) for check in self._text_checks)
+        return bool(self._text_checks) and any(check.covers(path) for check in self._text_checks)
 
     def note(self, path: str) -> Note:
         """The parsed note; read from disk when only the cache knew it."""

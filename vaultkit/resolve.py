@@ -48,7 +48,8 @@ class VaultIndex:
 
     files: Iterable[str]  # every file in the vault, notes and attachments, vault-relative
     notes: Mapping[str, Note]
-    by_name: dict[str, list[str]] = field(init=False)
+    by_name: dict[str, list[str]] = field(init=False)  # folded file name -> paths
+    _folded: dict[str, str] = field(init=False)  # path -> folded path
     by_path: dict[str, str] = field(init=False)
     # (path, aliases) of every note, when something cheaper than parsing every note knows them
     aliases_of: Callable[[], Iterable[tuple[str, Sequence[str]]]] | None = None
@@ -62,9 +63,11 @@ class VaultIndex:
         self.files = tuple(self.files)
         self.by_name = {}
         self.by_path = {}
+        self._folded = {}
         for path in self.files:
             key = fold(path)
             self.by_path[key] = path
+            self._folded[path] = key
             self.by_name.setdefault(key.rpartition("/")[2], []).append(path)
 
     def resolve(self, target: str, source: str) -> Resolution:
@@ -125,7 +128,7 @@ class VaultIndex:
         for each in names:
             suffix = parent + "/" + each
             for path in self.by_name.get(each, ()):
-                key = fold(path)
+                key = self._folded[path]
                 if not parent or key == suffix or key.endswith("/" + suffix):
                     found.append((key, path))
         return found

@@ -88,7 +88,7 @@ def _check_link(note: Note, link: Link, vault: VaultIndex, params: LinkParams, p
         if target_note is not None and published and resolution.path != note.path:
             yield from _unpublished(note, link, target_note, params)
         return
-    if any(problem.code in ("VK001", "VK003") for problem in target_note.problems):
+    if target_note.problems and any(problem.code in ("VK001", "VK003") for problem in target_note.problems):
         return  # the target could not be read, so its headings are unknown
     where = f"[[{target_note.name}]]" if link.target else "this note"
     if link.anchor.startswith("^"):

@@ -95,8 +95,12 @@ def _segments(blocks: Blocks, start: int, end: int) -> list[tuple[int, int]]:
 def _headings(text: str, blocks: Blocks, scan: InlineScan) -> tuple[Heading, ...]:
     headings: list[Heading] = []
     for block in blocks.headings:
-        if any(start <= block.offset < end for start, end in scan.hidden):
+        if scan.hidden and any(start <= block.offset < end for start, end in scan.hidden):
             continue  # inside an Obsidian %% comment
+        if block.column:
+            span = Span(block.line + 1, block.column, block.end_line + 1, block.width + 1)
+            headings.append(Heading(block.level, block.text, span))
+            continue
         line_end = text.find("\n", block.offset)
         line_text = text[block.offset : line_end if line_end >= 0 else len(text)]
         found = line_text.find(block.text) if block.text else -1

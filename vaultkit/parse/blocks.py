@@ -20,6 +20,8 @@ class HeadingBlock:
     text: str
     end_line: int  # last line (the underline of a setext heading)
     offset: int  # where its first line starts in the text
+    column: int = 0  # 1-based column of its text, when the scanner knows it (0: find it)
+    width: int = 0  # code points in its line, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,14 +114,30 @@ def _scan_plain(text: str, start: int, first_line: int) -> Blocks | None:
             line, counted, pos = last, close.start(), close.end() + 1
         elif kind == "atx":
             level = len(match.group("atx"))
-            title = _CLOSING_HASHES.sub("", text[at + level : match.end()]).strip(" \t")
-            headings.append(HeadingBlock(line, level, title, line, at))
+            rest = _CLOSING_HASHES.sub("", text[at + level : match.end()])
+            title = rest.strip(" \t")
+            column = level + len(rest) - len(rest.lstrip(" \t")) + 1 if title else 0
+            headings.append(HeadingBlock(line, level, title, line, at, column, match.end() - at))
         elif kind == "setext":
             if at > start and _previous_line_has_text(text, at, start):
                 return None
         else:
             return None
-    return Blocks(tuple(excluded), tuple(headings))
+    return Blocks(merged(excluded), tuple(headings))
+
+
+def merged(regions: list[Region]) -> tuple[Region, ...]:
+    """Disjoint regions in order, adjacent ones joined: one answer however the blocks were found."""
+    result: list[Region] = []
+    for region in sorted(regions, key=lambda region: (region.first_line, region.last_line)):
+        last = result[-1] if result else None
+        if last is not None and region.first_line <= last.last_line + 1:
+            result[-1] = Region(
+                last.first_line, max(last.last_line, region.last_line), last.start, max(last.end, region.end)
+            )
+        else:
+            result.append(region)
+    return tuple(result)
 
 
 def _previous_line_has_text(text: str, at: int, start: int) -> bool:

@@ -261,8 +261,8 @@ def _markdown_link(match: re.Match[str], at: int, text: str, positions: Position
         return None
     path, _, anchor = dest.partition("#")
     return Link(
-        unquote(path).strip(),
-        unquote(anchor).strip(),
+        (unquote(path) if "%" in path else path).strip(),
+        (unquote(anchor) if "%" in anchor else anchor).strip(),
         match.group(1),
         at < match.start(),
         True,

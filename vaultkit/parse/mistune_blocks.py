@@ -14,7 +14,7 @@ from typing import Any, cast
 
 import mistune
 
-from vaultkit.parse.blocks import Blocks, HeadingBlock, Region
+from vaultkit.parse.blocks import Blocks, HeadingBlock, Region, merged
 
 
 class _State(mistune.BlockState):
@@ -111,7 +111,7 @@ def scan_blocks_mistune(text: str, start: int, first_line: int) -> Blocks:
     def offset(line: int) -> int:
         return starts[line] if line < len(starts) else len(text)
 
-    regions = tuple(Region(a, b, offset(a), offset(b + 1)) for a, b in _merged(recorder.excluded))
+    regions = merged([Region(a, b, offset(a), offset(b + 1)) for a, b in recorder.excluded])
     comments = tuple(Region(a, b, offset(a), offset(b + 1)) for a, b in sorted(recorder.comments))
     headings = tuple(
         HeadingBlock(h.line, h.level, h.text, h.end_line, offset(h.line))
@@ -119,14 +119,3 @@ def scan_blocks_mistune(text: str, start: int, first_line: int) -> Blocks:
         if not any(r.first_line <= h.line <= r.last_line for r in regions)
     )
     return Blocks(regions, headings, comments)
-
-
-def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Nested containers can report overlapping ranges; keep them disjoint and sorted."""
-    merged: list[tuple[int, int]] = []
-    for first, last in sorted(ranges):
-        if merged and first <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
-        else:
-            merged.append((first, last))
-    return merged
