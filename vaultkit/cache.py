@@ -122,24 +122,24 @@ def save(vault: Path, snapshot: Snapshot, links: dict[str, LinkFacts] | None) ->
 
 def _plain_entry(entry: Entry) -> tuple[Any, ...]:
     if entry.plain is None:
-        findings = None if entry.findings is None else tuple(_plain_finding(f) for f in entry.findings)
+        findings = None if entry.findings is None else tuple(plain_finding(f) for f in entry.findings)
         entry.plain = (entry.stamp, entry.key, entry.summary, entry.aliases, findings, entry.unresolved, entry.facts)
     return entry.plain
 
 
 def _entry(plain: tuple[Any, ...]) -> Entry:
     stamp, key, summary, aliases, findings, unresolved, facts = plain
-    restored = None if findings is None else tuple(_finding(*fields) for fields in findings)
+    restored = None if findings is None else tuple(restore_finding(*fields) for fields in findings)
     return Entry(stamp, key, summary, aliases, restored, unresolved, facts, plain)
 
 
-def _plain_finding(finding: Finding) -> tuple[Any, ...]:
+def plain_finding(finding: Finding) -> tuple[Any, ...]:
     fix = finding.fix
     plain_fix = None if fix is None else (fix.description, tuple((*edit.span, *edit[1:]) for edit in fix.edits))
     return (finding.path, *finding.span, finding.code, finding.message, finding.severity, plain_fix)
 
 
-def _finding(
+def restore_finding(
     path: str,
     line: int,
     column: int,

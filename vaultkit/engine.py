@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-from vaultkit import cache
+from vaultkit import cache, parallel
 from vaultkit.config import Config
 from vaultkit.files import NoteFile, VaultFiles, read_note, rescan_paths, scan_vault
 from vaultkit.kinds import KINDS, CheckDef
@@ -81,9 +83,14 @@ class NotesView(Mapping[str, Note]):
         self._workspace = workspace
 
     def __getitem__(self, path: str) -> Note:
-        if path not in self._workspace.entries:
+        workspace = self._workspace
+        if path not in workspace.entries:
             raise KeyError(path)
-        return self._workspace.note(path)
+        return workspace.notes.get(path) or workspace.facts.get(path) or workspace.note(path)
+
+    def get(self, path: str, default: Note | None = None) -> Note | None:  # type: ignore[override]
+        """Like Mapping.get, without raising and catching KeyError for every attachment."""
+        return self[path] if path in self._workspace.entries else default
 
     def __contains__(self, path: object) -> bool:
         return path in self._workspace.entries
@@ -112,6 +119,7 @@ class Workspace:
         self.progress = progress
         self.entries: dict[str, cache.Entry] = {}
         self.notes: dict[str, Note] = {}
+        self.facts: dict[str, Note] = {}  # notes parsed by the other process: all but their links
         self.files = VaultFiles()
         self.all_files: frozenset[str] = frozenset()
         self.vault = VaultIndex((), self.notes)
@@ -148,7 +156,7 @@ class Workspace:
         """The parsed note; read from disk when only the cache knew it."""
         note = self.notes.get(path)
         if note is None:
-            note = self._read(self._note_file(path))[0]
+            note = self.read(self._note_file(path))[0]
             self.notes[path] = note
         return note
 
@@ -157,7 +165,19 @@ class Workspace:
         size = entry.stamp[0] if entry else 0
         return NoteFile(path, size, 0, 0)
 
-    def _read(self, file: NoteFile) -> tuple[Note, bytes]:
+    def add_parsed(self, file: NoteFile, note: Note, key: bytes, mine: bool = True) -> cache.Entry:
+        """Record a freshly parsed note (`mine`: this process holds all of it, else only its facts)."""
+        if mine:
+            self.notes[file.path] = note
+            self.facts.pop(file.path, None)
+        else:
+            self.facts[file.path] = note
+        summary, aliases = _summary(note) if self.tracking else (b"", ())
+        entry = cache.Entry((file.size, file.mtime_ns, file.inode), key, summary, aliases)
+        self.entries[file.path] = entry
+        return entry
+
+    def read(self, file: NoteFile) -> tuple[Note, bytes]:
         """Parse one note from disk; also return its cache key (empty without a cache)."""
         limit = self.config.max_note_size
         if file.size > limit:
@@ -175,6 +195,10 @@ class Workspace:
         return parse_note(file.path, data, keep_text), key
 
     def refresh(self, changed: Iterable[str] | None = None) -> set[str]:
+        with paused_gc():
+            return self._refresh(changed)
+
+    def _refresh(self, changed: Iterable[str] | None) -> set[str]:
         """Bring everything up to date with the disk; return the notes whose findings must be recomputed.
 
         `changed`: only these vault-relative paths changed (watch's events); they are read again even
@@ -194,9 +218,14 @@ class Workspace:
         for path in [path for path in self.entries if path not in current]:
             del self.entries[path]
             self.notes.pop(path, None)
+            self.facts.pop(path, None)
             if self._links:
                 self._links.pop(path, None)
                 self._links_dirty = True
+        files_changed = bool(added or removed or not self.vault.files)
+        if files_changed:
+            self.all_files = every
+            self.vault = VaultIndex(sorted(every), NotesView(self), self._aliases_of if self.tracking else None)
         invalid: set[str] = set()
         changed_summaries: list[str] = []
         changed_aliases: set[str] = set()
@@ -209,30 +238,29 @@ class Workspace:
             or file.mtime_ns >= racy_since
             or file.path in forced
         ]
+        self._written_ns = started_ns  # stamps taken from now on are trusted for files older than this
+        if not self.entries and len(stale) >= parallel.MIN_NOTES and parallel.available():
+            parallel.parse_and_check(self, stale)  # a cold start: both cores, findings included
+            self._dirty = True
+            return {file.path for file in stale}
         for done, file in enumerate(stale):
             if self.progress is not None and done % 256 == 0:
                 self.progress(done, len(stale))
-            note, key = self._read(file)
+            note, key = self.read(file)
             old = self.entries.get(file.path)
             stamp = (file.size, file.mtime_ns, file.inode)
             if old is not None and key and old.key == key:
                 old.stamp, old.plain = stamp, None  # touched, not changed
                 self.notes.setdefault(file.path, note)
                 continue
-            self.notes[file.path] = note
-            summary, aliases = _summary(note) if self.tracking else (b"", ())
-            self.entries[file.path] = cache.Entry(stamp, key, summary, aliases)
+            entry = self.add_parsed(file, note, key)
             invalid.add(file.path)
-            if old is not None and old.summary != summary:
+            if old is not None and old.summary != entry.summary:
                 changed_summaries.append(file.path)
-                if old.aliases != aliases:
-                    changed_aliases.update(fold(alias) for alias in (*old.aliases, *aliases))
-        self._dirty = self._dirty or bool(stale) or bool(added) or bool(removed)
-        self._written_ns = started_ns  # stamps taken from now on are trusted for files older than this
-        if added or removed or not self.vault.files:
-            self.all_files = every
-            self.vault = VaultIndex(sorted(every), NotesView(self), self._aliases_of if self.tracking else None)
-        else:
+                if old.aliases != entry.aliases:
+                    changed_aliases.update(fold(alias) for alias in (*old.aliases, *entry.aliases))
+        self._dirty = self._dirty or bool(stale) or files_changed
+        if not files_changed:
             self.vault.forget(invalid, bool(changed_aliases))
         invalid |= self._dependents(changed_summaries, added | removed, changed_aliases)
         for path in invalid:
@@ -270,13 +298,17 @@ class Workspace:
 
     def findings(self, wanted: set[str]) -> list[Finding]:
         """Raw findings (before selection and suppression) for the paths in `wanted`."""
+        with paused_gc():
+            return self._findings(wanted)
+
+    def _findings(self, wanted: set[str]) -> list[Finding]:
         while todo := [path for path in sorted(wanted) if path in self.entries and self.entries[path].findings is None]:
             notes = [self.note(path) for path in todo]
             grouped: dict[str, list[Finding]] = defaultdict(list)
             for finding in run_checks(self.config, self.vault, notes):
                 grouped[finding.path].append(finding)
             for note in notes:
-                self._remember(note, grouped.get(note.path, []))
+                self.remember(note, grouped.get(note.path, []))
             self._dirty = True  # and if the links file turned out lost, every note is due again: loop
         found: list[Finding] = []
         for path in wanted:
@@ -287,13 +319,21 @@ class Workspace:
         found.extend(_conflict_copies(self.files, wanted))
         return found
 
+    def link_facts_of(self, path: str) -> cache.LinkFacts | None:
+        return self._link_facts().get(path) if self.tracking else None
+
+    def set_link_facts(self, path: str, facts: cache.LinkFacts) -> None:
+        self._link_facts()[path] = facts
+        self._links_dirty = True
+
     def report(self, wanted: set[str], selection: Selection) -> list[Finding]:
         """What the user sees for `wanted`: the findings selected, at their severities, sorted."""
         kept = [applied for finding in self.findings(wanted) if (applied := selection.apply(finding)) is not None]
         kept.sort(key=lambda finding: finding.sort_key)
         return kept
 
-    def _remember(self, note: Note, findings: list[Finding]) -> None:
+    def remember(self, note: Note, findings: list[Finding]) -> None:
+        """Keep a note's raw findings, and (tracking) where its links lead."""
         entry = self.entries[note.path]
         entry.findings, entry.plain = tuple(findings), None
         entry.unresolved = any(finding.code == "LK001" for finding in findings)
@@ -318,6 +358,21 @@ class Workspace:
         cache.save(self.config.vault, snapshot, links)
         self._snapshot = snapshot
         self._dirty = self._links_dirty = False
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Parsing a vault makes a million small objects and no reference cycles; Python's cycle collector
+    would walk them all again and again (a third of a cold check). Pause it, and freeze what was built
+    so that later collections (watch runs for hours) skip it."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
 
 
 def _summary(note: Note) -> tuple[bytes, tuple[str, ...]]:

@@ -82,12 +82,22 @@ class _SuggestIndex:
                 and not variants.isdisjoint(_deletions(other))
             }
         if self.deletions is None:
-            self.deletions = defaultdict(list)
-            for entries in self.by_length.values():
-                for key, other, _ in entries:
-                    for variant in _deletions(other):
-                        self.deletions[variant].append(key)
+            self.deletions = self._deletion_index()
         return {key for variant in variants for key in self.deletions.get(variant, ())}
+
+    def _deletion_index(self) -> dict[str, list[str]]:
+        """Every name under each string it becomes when it loses at most one letter."""
+        index: dict[str, list[str]] = {}
+        get = index.get
+        for entries in self.by_length.values():
+            for key, other, _ in entries:
+                for variant in {other, *[other[:i] + other[i + 1 :] for i in range(len(other))]}:
+                    found = get(variant)
+                    if found is None:
+                        index[variant] = [key]
+                    else:
+                        found.append(key)
+        return index
 
     def _link_text(self, key: str) -> str:
         paths = self.vault.by_name[key]

@@ -50,13 +50,18 @@ class LinksKind:
     def run(self, check: CheckDef, vault: VaultIndex, notes: Sequence[Note]) -> Iterator[Finding]:
         params: LinkParams = check.params
         ignore = params.ignore_regex
+        resolve = vault.resolve
         for note in notes:
             published = bool(note.frontmatter and note.frontmatter.get(params.publish_key) is True)
+            path = note.path
             for link in note.links:
                 if link.embed and not params.embeds:
                     continue
                 if ignore is not None and link.target and _ignored(ignore, link.target):
                     continue
+                leads_to = resolve(link.target, path)
+                if not (link.anchor or published or leads_to.ties) and leads_to.path not in (None, path):
+                    continue  # the common case: it leads to another file, nothing more to check
                 yield from _check_link(note, link, vault, params, published)
 
 
