@@ -250,7 +250,9 @@ class Workspace:
             old = self.entries.get(file.path)
             stamp = (file.size, file.mtime_ns, file.inode)
             if old is not None and key and old.key == key:
-                old.stamp, old.plain = stamp, None  # touched, not changed
+                if old.stamp != stamp:  # touched, not changed
+                    old.stamp, old.plain = stamp, None
+                    self._dirty = True
                 self.notes.setdefault(file.path, note)
                 continue
             entry = self.add_parsed(file, note, key)
@@ -259,7 +261,7 @@ class Workspace:
                 changed_summaries.append(file.path)
                 if old.aliases != entry.aliases:
                     changed_aliases.update(fold(alias) for alias in (*old.aliases, *entry.aliases))
-        self._dirty = self._dirty or bool(stale) or files_changed
+        self._dirty = self._dirty or bool(invalid) or files_changed
         if not files_changed:
             self.vault.forget(invalid, bool(changed_aliases))
         invalid |= self._dependents(changed_summaries, added | removed, changed_aliases)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 
 def glob_regex(pattern: str) -> str:
@@ -51,6 +52,11 @@ def glob_regex(pattern: str) -> str:
 
 def compile_globs(patterns: Iterable[str]) -> re.Pattern[str] | None:
     """One regex for all patterns (None when there are none); match with `.fullmatch`."""
+    return _compiled(tuple(patterns))
+
+
+@lru_cache(maxsize=64)
+def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
     parts = [glob_regex(pattern) for pattern in patterns if pattern.strip()]
     if not parts:
         return None

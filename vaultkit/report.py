@@ -71,7 +71,10 @@ def report_text(findings: Sequence[Finding], context: ReportContext) -> str:
 
 
 def report_json(findings: Sequence[Finding], context: ReportContext) -> str:
-    return json.dumps([finding_dict(finding) for finding in findings], ensure_ascii=False, indent=2) + "\n"
+    """A JSON array, one finding a line (json's C encoder only runs without `indent`)."""
+    if not findings:
+        return "[]\n"
+    return "[\n" + ",\n".join(json.dumps(finding_dict(f), ensure_ascii=False) for f in findings) + "\n]\n"
 
 
 def report_github(findings: Sequence[Finding], context: ReportContext) -> str:
