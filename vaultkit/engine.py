@@ -182,7 +182,7 @@ class Workspace:
         limit = self.config.max_note_size
         if file.size > limit:
             return _name_only(file.path, f"note of {file.size:,} bytes is over max_note_size ({limit:,})"), b""
-        data = read_note(self.config.vault, file)
+        data = read_note(self.config.vault, file, limit)
         if isinstance(data, str):
             problem = Finding(file.path, Span(1, 1, 1, 1), "VK001", f"note cannot be read: {data}")
             return Note(file.path, None, 0, (), frozenset(), (), (), (problem,)), b""

@@ -72,7 +72,7 @@ def _ignored(ignore: re.Pattern[str], target: str) -> bool:
 def _check_link(note: Note, link: Link, vault: VaultIndex, params: LinkParams, published: bool) -> Iterator[Finding]:
     resolution = vault.resolve(link.target, note.path)
     if resolution.outside:
-        yield Finding(note.path, link.span, "LK006", f"link leaves the vault root: {link.target}")
+        yield Finding(note.path, link.span, "LK006", f"link leaves the vault root: {short(link.target)}")
         return
     if resolution.path is None:
         yield Finding(note.path, link.span, "LK001", _unresolved_message(link, vault))
@@ -83,7 +83,7 @@ def _check_link(note: Note, link: Link, vault: VaultIndex, params: LinkParams, p
             note.path,
             link.span,
             "LK005",
-            f"ambiguous link '{link.target}': Obsidian opens '{resolution.path}'; it also matches {others}",
+            f"ambiguous link '{short(link.target)}': Obsidian opens '{resolution.path}'; it also matches {others}",
             severity="warning",
         )
     target_note = vault.notes.get(resolution.path)
@@ -98,9 +98,9 @@ def _check_link(note: Note, link: Link, vault: VaultIndex, params: LinkParams, p
     where = f"[[{target_note.name}]]" if link.target else "this note"
     if link.anchor.startswith("^"):
         if not vault.has_block(target_note, link.anchor[1:]):
-            yield Finding(note.path, link.span, "LK003", f"block '{link.anchor}' not found in {where}")
+            yield Finding(note.path, link.span, "LK003", f"block '{short(link.anchor)}' not found in {where}")
     elif not vault.has_heading(target_note, link.anchor):
-        yield Finding(note.path, link.span, "LK002", f"heading '{link.anchor}' not found in {where}")
+        yield Finding(note.path, link.span, "LK002", f"heading '{short(link.anchor)}' not found in {where}")
     if published and resolution.path != note.path:
         yield from _unpublished(note, link, target_note, params)
 
@@ -118,7 +118,7 @@ def _unpublished(note: Note, link: Link, target: Note, params: LinkParams) -> It
 
 def _unresolved_message(link: Link, vault: VaultIndex) -> str:
     kind = "note" if not link.target.lower().endswith(tuple(_ATTACHMENT_SUFFIXES)) else "file"
-    message = f"unresolved link: no {kind} named '{link.target}'"
+    message = f"unresolved link: no {kind} named '{short(link.target)}'"
     alias_of = vault.alias_target(link.target)
     if alias_of is not None:
         return f"{message}; it is an alias of [[{alias_of}]], and aliases do not resolve links"
@@ -150,6 +150,11 @@ _ATTACHMENT_SUFFIXES = (
     ".canvas",
     ".base",
 )
+
+
+def short(text: str, limit: int = 120) -> str:
+    """Messages stay one readable line, whatever a hostile note holds."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _self_link_fix(note: Note, link: Link) -> Fix | None:

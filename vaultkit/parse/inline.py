@@ -7,6 +7,8 @@ of the file, columns count code points.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import unquote
@@ -23,6 +25,8 @@ _MD_LINK = re.compile(
     r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*\)"
 )
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|//")
+_BACKTICKS = re.compile(r"`+")
+MAX_LINK_TEXT = 4096
 _BLOCK_ID = re.compile(r"\^([A-Za-z0-9-]+)[ \t]*$", re.M)
 
 
@@ -33,14 +37,17 @@ class Positions:
     text: str
     first_line: int = 0  # 0-based line of offset `at`
     at: int = 0
+    line_start: int = 0  # where the line of `at` starts (a 1 MB line must not be searched per link)
 
     def line_col(self, offset: int) -> tuple[int, int]:
         if offset < self.at:
-            self.first_line, self.at = 0, 0
-        self.first_line += self.text.count("\n", self.at, offset)
+            self.first_line, self.at, self.line_start = 0, 0, 0
+        newlines = self.text.count("\n", self.at, offset)
+        if newlines:
+            self.first_line += newlines
+            self.line_start = self.text.rfind("\n", self.at, offset) + 1
         self.at = offset
-        line_start = self.text.rfind("\n", 0, offset) + 1
-        return self.first_line + 1, offset - line_start + 1
+        return self.first_line + 1, offset - self.line_start + 1
 
     def span(self, start: int, end: int) -> Span:
         line, column = self.line_col(start)
@@ -85,9 +92,16 @@ def scan_inline(text: str, segments: list[tuple[int, int]]) -> InlineScan:
 def _exclusions(
     text: str, pos: int, end: int, excluded: list[tuple[int, int]], result: InlineScan, positions: Positions
 ) -> int | None:
-    """Add code spans and comments in text[pos:end] to `excluded`; return where an open %% began."""
+    """Add code spans and comments in text[pos:end] to `excluded`; return where an open %% began.
+
+    Every search remembers what it learnt, so hostile text (a megabyte paragraph of unmatched
+    backticks or `<!--`) costs linear time, not quadratic."""
+    specials = _Specials(text, end)
+    limit = -1  # the end of the paragraph holding the current token
+    no_comment_end_before = -1  # no `-->` between a token and this offset
+    runs: dict[int, list[int]] | None = None  # backtick runs of this segment, by length
     while True:
-        at, token = _next_special(text, pos, end)
+        at, token = specials.first(pos)
         if not token:
             return None
         if token == "%%":
@@ -100,11 +114,13 @@ def _exclusions(
             _add_comment(result, positions, text, at, close + 2, hidden=(at, close + 2))
             pos = close + 2
             continue
-        paragraph = _PARAGRAPH_END.search(text, at, end)
-        limit = paragraph.start() if paragraph else end
+        if at >= limit:
+            paragraph = _PARAGRAPH_END.search(text, at, end)
+            limit = paragraph.start() if paragraph else end
         if token == "<!--":
-            close = text.find("-->", at + 4, limit)
+            close = -1 if at < no_comment_end_before else text.find("-->", at + 4, limit)
             if close < 0:
+                no_comment_end_before = limit
                 pos = at + 4
                 continue
             excluded.append((at, close + 3))
@@ -115,41 +131,44 @@ def _exclusions(
         if _escaped(text, at):  # \` is a literal backtick; the run after it may still open a span
             pos = at + 1
             continue
-        closing = _closing_run(text, "`" * run, at + run, limit)
-        if closing < 0:
+        if runs is None:
+            runs = defaultdict(list)
+            for match in _BACKTICKS.finditer(text, at, end):
+                runs[match.end() - match.start()].append(match.start())
+        candidates = runs.get(run, [])
+        index = bisect_right(candidates, at)
+        closing = candidates[index] if index < len(candidates) else -1
+        if closing < 0 or closing >= limit:
             pos = at + run
             continue
         excluded.append((at, closing + run))
         pos = closing + run
 
 
-def _next_special(text: str, pos: int, end: int) -> tuple[int, str]:
-    """The first backtick, `<!--` or `%%` in text[pos:end] (str.find beats one alternation regex)."""
-    best, token = end, ""
-    for needle in ("`", "<!--", "%%"):
-        found = text.find(needle, pos, best)
-        if found >= 0:
-            best, token = found, needle
-    return best, token
+class _Specials:
+    """The next backtick, `<!--` or `%%` from a position, each searched for once per stretch of text."""
+
+    NEEDLES = ("`", "<!--", "%%")
+
+    def __init__(self, text: str, end: int) -> None:
+        self.text, self.end = text, end
+        self.next = dict.fromkeys(self.NEEDLES, -2)  # -2: not searched yet; -1: none left
+
+    def first(self, pos: int) -> tuple[int, str]:
+        best, token = self.end, ""
+        for needle in self.NEEDLES:
+            found = self.next[needle]
+            if found != -1 and found < pos:
+                found = self.text.find(needle, pos, self.end)
+                self.next[needle] = found
+            if 0 <= found < best:
+                best, token = found, needle
+        return best, token
 
 
 def _run_length(text: str, at: int) -> int:
-    end = at
-    while end < len(text) and text[end] == "`":
-        end += 1
-    return end - at
-
-
-def _closing_run(text: str, ticks: str, pos: int, limit: int) -> int:
-    """Where a backtick run of exactly len(ticks) starts, or -1."""
-    while True:
-        found = text.find(ticks, pos, limit)
-        if found < 0:
-            return -1
-        run = _run_length(text, found)
-        if run == len(ticks):
-            return found
-        pos = found + run
+    run = _BACKTICKS.match(text, at)
+    return run.end() - at if run else 0
 
 
 def _has(text: str, needle: str, start: int, end: int) -> bool:
@@ -222,9 +241,12 @@ def _find_links(
 
 
 def _opening_bracket(text: str, close: int, start: int) -> int:
-    """The `[` that opens the link text ending at `close` (one level of nested brackets), or -1."""
+    """The `[` that opens the link text ending at `close` (one level of nested brackets), or -1.
+
+    Link texts longer than MAX_LINK_TEXT are not looked for: a megabyte line of `](` stays linear."""
     depth = 0
     index = close - 1
+    start = max(start, close - MAX_LINK_TEXT)
     while index >= start:
         char = text[index]
         if char == "]":
