@@ -199,3 +199,22 @@ def test_output_is_utf8_whatever_the_locale(tmp_path: Path) -> None:
         [sys.executable, "-m", "vaultkit", "check", "--vault", str(root)], capture_output=True, env=env, check=False
     )
     assert done.stdout.decode("utf-8").startswith("笔记.md:1:1: LK001 unresolved link: no note named '缺失'")
+
+
+def test_progress_only_on_a_terminal_and_after_a_second(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import vaultkit.cli
+
+    clock = iter([100.0, 100.5, 101.5, 102.0])
+    monkeypatch.setattr(vaultkit.cli.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    progress = vaultkit.cli.Progress()
+    progress(256, 10000)  # half a second in: nothing yet
+    progress(4096, 10000)
+    progress.clear()
+    assert capfd.readouterr().err == "\rvaultkit: indexed 4,096/10,000 notes\r\x1b[K"
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    quiet = vaultkit.cli.Progress()
+    quiet(1, 2)
+    assert capfd.readouterr().err == ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,6 +30,25 @@ def write(text: str, err: bool = False) -> None:
         stream.flush()
         buffer.write(text.encode("utf-8", errors="replace"))
     stream.flush()
+
+
+class Progress:
+    """`indexed 4,096/10,000 notes` on stderr, for runs over a second, when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.shown = False
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.enabled and time.monotonic() - self.started > 1.0:
+            write(f"\rvaultkit: indexed {done:,}/{total:,} notes", err=True)
+            self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            write("\r\033[K", err=True)
+            self.shown = False
 
 
 def _codes(value: str | None, option: str) -> set[str] | None:
@@ -92,7 +112,9 @@ def check(
         raise click.UsageError("--fix and --diff cannot be combined: --diff shows what --fix would write")
     config = load_config(config_file=config_file, vault=vault, paths=paths)
     selection = Selection.of(config, _codes(select, "--select"), _codes(ignore, "--ignore") or ())
-    run = check_vault(config, paths, selection=selection, use_cache=not no_cache)
+    progress = Progress()
+    run = check_vault(config, paths, selection=selection, use_cache=not no_cache, progress=progress)
+    progress.clear()
     findings = run.findings
     if fix or diff:
         from vaultkit.fix import apply_fixes

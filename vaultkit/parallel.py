@@ -65,7 +65,11 @@ def parse_and_check(workspace: Workspace, stale: Sequence[NoteFile]) -> None:
     os.close(to_child_read)
     os.close(to_parent_write)
     try:
-        my_notes = [_add(workspace, file) for file in mine]
+        my_notes = []
+        for done, file in enumerate(mine):
+            if workspace.progress is not None and done % 256 == 0:
+                workspace.progress(2 * done, len(stale))  # the child keeps the same pace
+            my_notes.append(_add(workspace, file))
         try:
             _install(workspace, theirs, _receive(to_parent_read))
             _send(to_child_write, [facts_of(note) for note in my_notes])
