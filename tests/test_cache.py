@@ -10,9 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Run, write_vault
 
 from vaultkit.cache import cache_dir
+
+from conftest import Run, write_vault
 
 CLI = Callable[..., Run]
 

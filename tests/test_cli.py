@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SEED_NOTE, Run, write_vault
 
 from vaultkit.rules import RULES
+
+from conftest import REPO, SEED_NOTE, Run, write_vault
 
 CLI = Callable[..., Run]
 
@@ -120,6 +121,14 @@ def test_paths_limit_the_report_not_the_index(tmp_path: Path, cli: CLI) -> None:
             "checks/a.yaml: key 'schema' at type: invalid JSON Schema",
         ),
         ({"checks/a.yaml": "- {kind: links, name: x}\n- {kind: links, name: x}\n"}, "check name 'x' is already used"),
+        (
+            {"checks/a.yaml": "kind: outline\nsections: {pattern: '^(x'}\nitems: {pattern: '(?P<number>\\d+)'}\n"},
+            "checks/a.yaml: key 'sections.pattern': invalid regular expression",
+        ),
+        (
+            {"checks/a.yaml": "kind: outline\nsections: {pattern: '^#'}\nitems: {pattern: '(?P<number>\\d+)'}\n"},
+            "checks/a.yaml: key 'sections.pattern': needs a named group 'ordinal'",
+        ),
     ],
 )
 def test_config_errors_exit_2_with_one_line(tmp_path: Path, cli: CLI, files: dict[str, str], message: str) -> None:

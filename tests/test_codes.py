@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from conftest import write_vault
 
 Findings = Callable[..., list[tuple[str, int, int, str]]]

@@ -6,11 +6,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import write_vault
 
 from vaultkit import parallel
 from vaultkit.config import load_config
 from vaultkit.engine import Selection, Workspace, check_vault
+
+from conftest import write_vault
 
 
 def report(workspace: Workspace) -> list[tuple[str, int, int, str]]:

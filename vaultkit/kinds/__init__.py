@@ -5,10 +5,12 @@ from __future__ import annotations
 from vaultkit.kinds.base import CheckDef, Kind
 from vaultkit.kinds.frontmatter import FrontmatterKind
 from vaultkit.kinds.links import LinksKind
+from vaultkit.kinds.outline import OutlineKind
 
 KINDS: dict[str, Kind] = {
     "frontmatter": FrontmatterKind(),
     "links": LinksKind(),
+    "outline": OutlineKind(),
 }
 
 __all__ = ["KINDS", "CheckDef", "Kind"]
