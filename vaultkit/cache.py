@@ -59,6 +59,7 @@ class Entry:
     findings: tuple[Finding, ...] | None = None  # raw findings; None: not known for the current vault
     unresolved: bool = False  # the note has an LK001 finding (its message depends on every other name)
     facts: bytes = b""  # digest of the note's LinkFacts, so the links file is read only when they change
+    directives: tuple[tuple[Any, ...], ...] = ()  # its suppression directives, as plain tuples
     plain: tuple[Any, ...] | None = None  # the form written to disk; None once anything above changes
 
 
@@ -123,14 +124,23 @@ def save(vault: Path, snapshot: Snapshot, links: dict[str, LinkFacts] | None) ->
 def _plain_entry(entry: Entry) -> tuple[Any, ...]:
     if entry.plain is None:
         findings = None if entry.findings is None else tuple(plain_finding(f) for f in entry.findings)
-        entry.plain = (entry.stamp, entry.key, entry.summary, entry.aliases, findings, entry.unresolved, entry.facts)
+        entry.plain = (
+            entry.stamp,
+            entry.key,
+            entry.summary,
+            entry.aliases,
+            findings,
+            entry.unresolved,
+            entry.facts,
+            entry.directives,
+        )
     return entry.plain
 
 
 def _entry(plain: tuple[Any, ...]) -> Entry:
-    stamp, key, summary, aliases, findings, unresolved, facts = plain
+    stamp, key, summary, aliases, findings, unresolved, facts, directives = plain
     restored = None if findings is None else tuple(restore_finding(*fields) for fields in findings)
-    return Entry(stamp, key, summary, aliases, restored, unresolved, facts, plain)
+    return Entry(stamp, key, summary, aliases, restored, unresolved, facts, directives, plain)
 
 
 def plain_finding(finding: Finding) -> tuple[Any, ...]:

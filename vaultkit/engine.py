@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-from vaultkit import cache, parallel
+from vaultkit import cache, parallel, suppress
 from vaultkit.config import Config
 from vaultkit.files import NoteFile, VaultFiles, read_note, rescan_paths, scan_vault
 from vaultkit.kinds import KINDS, CheckDef
@@ -329,8 +329,26 @@ class Workspace:
         self._links_dirty = True
 
     def report(self, wanted: set[str], selection: Selection) -> list[Finding]:
-        """What the user sees for `wanted`: the findings selected, at their severities, sorted."""
+        """What the user sees for `wanted`: the findings selected and not suppressed, at their
+        severities, sorted; VK002 for suppressions that silenced nothing."""
         kept = [applied for finding in self.findings(wanted) if (applied := selection.apply(finding)) is not None]
+        suppressing = {
+            path: entry.directives
+            for path in wanted
+            if (entry := self.entries.get(path)) is not None and entry.directives
+        }
+        if suppressing:
+            by_path: dict[str, list[Finding]] = defaultdict(list)
+            for finding in kept:
+                by_path[finding.path].append(finding)
+            for path, plain in suppressing.items():
+                directives = [suppress.Directive.from_plain(item) for item in plain]
+                by_path[path] = [
+                    applied
+                    for finding in suppress.apply(path, by_path.get(path, []), directives, selection.wants)
+                    if (applied := selection.apply(finding)) is not None
+                ]
+            kept = [finding for findings in by_path.values() for finding in findings]
         kept.sort(key=lambda finding: finding.sort_key)
         return kept
 
@@ -339,6 +357,7 @@ class Workspace:
         entry = self.entries[note.path]
         entry.findings, entry.plain = tuple(findings), None
         entry.unresolved = any(finding.code == "LK001" for finding in findings)
+        entry.directives = tuple(directive.plain() for directive in suppress.directives_of(note))
         if not self.tracking:
             return
         resolved = (self.vault.resolve(link.target, note.path).path for link in note.links)

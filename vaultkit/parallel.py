@@ -115,7 +115,8 @@ def _child(workspace: Workspace, files: Sequence[NoteFile], inbox: int, outbox: 
         workspace.remember(note, found)
         entry = workspace.entries[note.path]
         links = workspace.link_facts_of(note.path)
-        results.append((note.path, tuple(plain_finding(f) for f in found), entry.unresolved, entry.facts, links))
+        findings = tuple(plain_finding(f) for f in found)
+        results.append((note.path, findings, entry.unresolved, entry.facts, links, entry.directives))
     _send(outbox, results)
 
 
@@ -136,11 +137,12 @@ def _install(workspace: Workspace, files: Sequence[NoteFile], parsed: list[Any])
 
 
 def _apply(workspace: Workspace, results: list[Any]) -> None:
-    for path, findings, unresolved, facts_digest, links in results:
+    for path, findings, unresolved, facts_digest, links, directives in results:
         entry = workspace.entries[path]
         entry.findings = tuple(restore_finding(*fields) for fields in findings)
         entry.unresolved = unresolved
         entry.facts = facts_digest
+        entry.directives = directives
         if links is not None:
             workspace.set_link_facts(path, links)
 

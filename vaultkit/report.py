@@ -78,7 +78,8 @@ def report_json(findings: Sequence[Finding], context: ReportContext) -> str:
 
 
 def report_github(findings: Sequence[Finding], context: ReportContext) -> str:
-    """Workflow commands; GitHub shows them as annotations on the changed files."""
+    """Workflow commands (`::error file=…,line=…,col=…,title=CODE::message`); GitHub shows them as
+    annotations on the files, so paths are relative to the working directory (the checkout)."""
     lines = []
     for finding in findings:
         level = "error" if finding.severity == "error" else "warning"
@@ -87,9 +88,7 @@ def report_github(findings: Sequence[Finding], context: ReportContext) -> str:
                 f"file={_escape_property(context.prefix + finding.path)}",
                 f"line={finding.span.line}",
                 f"col={finding.span.column}",
-                f"endLine={finding.span.end_line}",
-                f"endColumn={finding.span.end_column}",
-                f"title={_escape_property(finding.code + ' ' + RULES[finding.code].name)}",
+                f"title={_escape_property(finding.code)}",
             ]
         )
         lines.append(f"::{level} {properties}::{_escape_data(finding.message)}\n")
