@@ -88,6 +88,11 @@ def cli(debug: bool) -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("--no-cache", is_flag=True, help="Read and parse every note; do not use or update the cache.")
+@click.option(
+    "--staged-removals",
+    is_flag=True,
+    help="Only link findings caused by the deletions and renames staged in git (the vaultkit-vault hook).",
+)
 @debug_option
 def check(
     paths: tuple[Path, ...],
@@ -101,6 +106,7 @@ def check(
     exit_zero: bool,
     quiet: bool,
     no_cache: bool,
+    staged_removals: bool,
     debug: bool,
 ) -> int:
     """Index the whole vault and report findings for PATHS (default: the whole vault)."""
@@ -113,7 +119,12 @@ def check(
     config = load_config(config_file=config_file, vault=vault, paths=paths)
     selection = Selection.of(config, _codes(select, "--select"), _codes(ignore, "--ignore") or ())
     progress = Progress()
-    run = check_vault(config, paths, selection=selection, use_cache=not no_cache, progress=progress)
+    removed = None
+    if staged_removals:
+        from vaultkit.files import staged_removals as removals_in_git
+
+        removed = removals_in_git(config.vault)
+    run = check_vault(config, paths, selection=selection, use_cache=not no_cache, progress=progress, removed=removed)
     progress.clear()
     findings = run.findings
     if fix or diff:

@@ -76,12 +76,18 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def default_vault_root(start: Path) -> Path:
-    """Without a config: the nearest ancestor holding `.obsidian/`, else the given folder."""
+    """Without a config: the nearest ancestor holding `.obsidian/`, else the given folder. For a file
+    (pre-commit passes files, from the repository root) that is the current folder when it holds the
+    file, so that a filename-scoped run still indexes the whole vault."""
     start = start.resolve()
     folder = start if start.is_dir() else start.parent
     for candidate in [folder, *folder.parents]:
         if (candidate / ".obsidian").is_dir():
             return candidate
+    if not start.is_dir():
+        here = Path.cwd().resolve()
+        if start.is_relative_to(here):
+            return here
     return folder
 
 

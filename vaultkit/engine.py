@@ -22,6 +22,7 @@ from vaultkit.rules import RULES
 from vaultkit.settings import CONFLICT_COPY_PATTERN
 
 Progress = Callable[[int, int], None]
+REMOVAL_CODES = frozenset({"LK001", "LK002", "LK003", "LK005"})  # what deleting or renaming a file can cause
 
 
 @dataclass
@@ -64,13 +65,21 @@ def check_vault(
     selection: Selection | None = None,
     use_cache: bool = True,
     progress: Progress | None = None,
+    removed: Sequence[str] | None = None,
 ) -> CheckRun:
-    """Index the whole vault, run every enabled check, report findings for `paths` (default: all)."""
+    """Index the whole vault, run every enabled check, report findings for `paths` (default: all).
+
+    `removed`: vault-relative paths that are going away (a commit's deletions and renames): report
+    only the link findings they cause, in the notes that link to them by name."""
     selection = selection or Selection.of(config)
-    workspace = Workspace(config, use_cache=use_cache, tracking=False, progress=progress)
+    workspace = Workspace(config, use_cache=use_cache, tracking=removed is not None, progress=progress)
     workspace.refresh()
     wanted = report_set(config.vault, paths, workspace.files)
-    findings = workspace.report(wanted, selection)
+    if removed is None:
+        findings = workspace.report(wanted, selection)
+    else:
+        findings = workspace.broken_by(removed, selection)
+        wanted = {finding.path for finding in findings}
     workspace.save()
     checked = sum(1 for path in wanted if path in workspace.entries)
     return CheckRun(findings, checked, workspace.vault, workspace.files)
@@ -319,6 +328,24 @@ class Workspace:
                 found.extend(entry.findings)
         found.extend(finding for finding in self.files.skipped if finding.path in wanted)
         found.extend(_conflict_copies(self.files, wanted))
+        return found
+
+    def broken_by(self, removed: Sequence[str], selection: Selection) -> list[Finding]:
+        """The link findings in notes that link, by name, to files that are going away."""
+        names = {key for path in removed for key in _name_keys(path)}
+        if not names:
+            return []
+        everything = set(self.entries)
+        self.findings(everything)  # brings every note's link facts up to date
+        facts = self._link_facts()
+        linking = {path for path in everything if names.intersection(facts.get(path, ((), ()))[1])}
+        found = []
+        for finding in self.report(linking, selection):
+            if finding.code not in REMOVAL_CODES:
+                continue
+            link = next((link for link in self.note(finding.path).links if link.span == finding.span), None)
+            if link is not None and names.intersection(_name_keys(link.target)):
+                found.append(finding)
         return found
 
     def link_facts_of(self, path: str) -> cache.LinkFacts | None:

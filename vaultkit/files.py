@@ -239,6 +239,41 @@ def _drop_ignored(root: Path, result: VaultFiles) -> None:
     result.attachments = [path for path in result.attachments if kept(path)]
 
 
+def staged_removals(root: Path) -> list[str]:
+    """Vault-relative paths that the git index deletes or renames away (what `git commit` will remove)."""
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+    try:
+        top = (
+            subprocess.run(
+                ["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True, check=True, env=env
+            )
+            .stdout.decode("utf-8", "surrogateescape")
+            .strip()
+        )
+        listed = subprocess.run(
+            ["git", "-C", top, "diff", "--cached", "--name-status", "-z", "-M", "--diff-filter=DR"],
+            capture_output=True,
+            check=True,
+            env=env,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    fields = [item.decode("utf-8", "surrogateescape") for item in listed.split(b"\0") if item]
+    removed: list[str] = []
+    index = 0
+    while index < len(fields):
+        status = fields[index]
+        removed.append(fields[index + 1])  # deleted, or the old path of a rename
+        index += 3 if status.startswith("R") else 2
+    real_root = Path(os.path.realpath(root))
+    inside = []
+    for path in removed:
+        absolute = Path(os.path.realpath(Path(top) / path))
+        if absolute.is_relative_to(real_root):
+            inside.append(absolute.relative_to(real_root).as_posix())
+    return inside
+
+
 def read_note(root: Path, note: NoteFile, limit: int) -> bytes | str:
     """The bytes of a note, or the operating system's reason it cannot be read (never blocks on a FIFO).
 
