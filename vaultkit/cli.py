@@ -157,6 +157,45 @@ def _prefix(root: Path) -> str:
 
 
 @cli.command()
+@vault_option
+@config_option
+@click.option("--select", help="Only these codes, prefixes or names (comma-separated).")
+@click.option("--ignore", help="Leave out these codes, prefixes or names (comma-separated).")
+@click.option("--format", "output_format", type=click.Choice(["text", "jsonl"]), default="text", show_default=True)
+@click.option("--debounce", type=click.FloatRange(min=0), default=0.2, show_default=True, help="Seconds of quiet.")
+@click.option("--rescan", type=click.FloatRange(min=1), default=300.0, show_default=True, help="Full rescan period.")
+@click.option("--polling", is_flag=True, help="Poll the file system instead of using native events.")
+@click.option("--no-cache", is_flag=True, help="Do not use or update the cache.")
+@debug_option
+def watch(
+    vault: Path | None,
+    config_file: Path | None,
+    select: str | None,
+    ignore: str | None,
+    output_format: str,
+    debounce: float,
+    rescan: float,
+    polling: bool,
+    no_cache: bool,
+    debug: bool,
+) -> int:
+    """Stay running: re-check on every change and print what appeared and disappeared."""
+    from vaultkit.watch import WatchOptions
+    from vaultkit.watch import watch as run_watch
+
+    options = WatchOptions(
+        output_format=output_format,
+        debounce=debounce,
+        rescan=rescan,
+        polling=polling,
+        use_cache=not no_cache,
+        select=_codes(select, "--select"),
+        ignore=_codes(ignore, "--ignore") or set(),
+    )
+    return run_watch(config_file=config_file, vault=vault, options=options, write=write)
+
+
+@cli.command()
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules(output_format: str) -> int:
     """List every check code with its name, default severity and one line of help."""

@@ -1,0 +1,222 @@
+"""`vaultkit watch` with a real observer and real file writes, read as its jsonl events."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import write_vault
+
+Event = dict[str, Any]
+TIMEOUT = 20.0  # an event that takes longer than this is not coming
+
+
+class Watch:
+    """A running `vaultkit watch --format jsonl`, its events read by a thread."""
+
+    def __init__(self, root: Path, *args: str) -> None:
+        command = [sys.executable, "-m", "vaultkit", "watch", "--vault", str(root), "--format", "jsonl"]
+        self.process = subprocess.Popen(
+            [*command, "--debounce", "0.1", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        self.events: queue.Queue[Event] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.events.put(json.loads(line))
+
+    def until(self, kind: str, timeout: float = TIMEOUT) -> list[Event]:
+        """Every event up to and including the next one of `kind`."""
+        seen: list[Event] = []
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"no {kind!r} event within {timeout} s; saw {seen}"
+            try:
+                event = self.events.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            seen.append(event)
+            if event["event"] == kind:
+                return seen
+
+    def quiet(self, seconds: float = 1.0) -> list[Event]:
+        """Every event until none comes for `seconds`."""
+        seen = []
+        while True:
+            try:
+                seen.append(self.events.get(timeout=seconds))
+            except queue.Empty:
+                return seen
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def watching(tmp_path: Path) -> Iterator[Callable[..., Watch]]:
+    started: list[Watch] = []
+
+    def start(root: Path, *args: str) -> Watch:
+        watch = Watch(root, *args)
+        started.append(watch)
+        return watch
+
+    yield start
+    for watch in started:
+        if watch.process.poll() is None:
+            watch.process.kill()
+            watch.process.wait()
+
+
+def changes(events: list[Event]) -> list[tuple[str, str, int, int, str]]:
+    return [
+        (e["event"], e["path"], e["line"], e["column"], e["code"]) for e in events if e["event"] in ("added", "removed")
+    ]
+
+
+def save(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return write_vault(tmp_path / "v", {"a.md": "# A\n[[b]] [[b#Two]]\n", "b.md": "# B\n"})
+
+
+def test_ready_then_in_place_save(root: Path, watching: Callable[..., Watch]) -> None:
+    watch = watching(root)
+    first = watch.until("ready")
+    assert changes(first) == [("added", "a.md", 2, 7, "LK002")]
+    assert first[-1] == {"event": "ready", "notes": 2, "findings": 1}
+    save(root / "b.md", "# B\n## Two\n")
+    events = watch.until("checked")
+    assert changes(events) == [("removed", "a.md", 2, 7, "LK002")]
+    assert events[-1]["paths"] == ["b.md"] and events[-1]["elapsed_ms"] >= 0
+    assert watch.stop() == 0
+
+
+def test_temp_file_and_rename(root: Path, watching: Callable[..., Watch]) -> None:
+    watch = watching(root)
+    watch.until("ready")
+    save(root / ".b.md.tmp123", "# B\n## Two\n[[nowhere]]\n")
+    os.replace(root / ".b.md.tmp123", root / "b.md")
+    events = watch.until("checked")
+    assert changes(events) == [("removed", "a.md", 2, 7, "LK002"), ("added", "b.md", 3, 1, "LK001")]
+    save(root / "b.md.tmp", "[[also nowhere]]")  # an editor's temp file that is never renamed
+    (root / "b.md.tmp").unlink()
+    assert changes(watch.quiet()) == []
+    assert watch.stop() == 0
+
+
+def test_vim_style_save(root: Path, watching: Callable[..., Watch]) -> None:
+    watch = watching(root)
+    watch.until("ready")
+    save(root / "4913", "")  # vim checks it may create files here
+    (root / "4913").unlink()
+    os.rename(root / "b.md", root / "b.md~")  # the backup
+    save(root / "b.md", "# B\n## Two\n")
+    (root / "b.md~").unlink()
+    events = watch.until("checked") + watch.quiet(0.5)
+    assert changes(events) == [("removed", "a.md", 2, 7, "LK002")]
+    assert all(e.get("path") in (None, "a.md", "b.md") for e in events)
+    assert watch.stop() == 0
+
+
+def test_deleting_and_recreating_a_linked_note(root: Path, watching: Callable[..., Watch]) -> None:
+    watch = watching(root)
+    watch.until("ready")
+    (root / "b.md").unlink()
+    assert changes(watch.until("checked")) == [
+        ("removed", "a.md", 2, 7, "LK002"),
+        ("added", "a.md", 2, 1, "LK001"),
+        ("added", "a.md", 2, 7, "LK001"),
+    ]
+    save(root / "b.md", "# B\n## Two\n")
+    assert changes(watch.until("checked")) == [("removed", "a.md", 2, 1, "LK001"), ("removed", "a.md", 2, 7, "LK001")]
+    assert watch.stop() == 0
+
+
+def test_a_burst_of_writes_is_a_handful_of_checks(root: Path, watching: Callable[..., Watch]) -> None:
+    watch = watching(root)
+    watch.until("ready")
+    for number in range(1000):
+        save(root / f"burst {number % 50}.md", f"[[b]] write {number}\n")
+    events = watch.quiet(1.5)
+    checks = [e for e in events if e["event"] == "checked"]
+    assert 1 <= len(checks) <= 10
+    assert changes(events) == []
+    assert watch.stop() == 0
+
+
+def test_editing_checks_reloads(root: Path, watching: Callable[..., Watch]) -> None:
+    save(root / ".vaultkit.yaml", "checks: checks\n")
+    watch = watching(root)
+    watch.until("ready")
+    (root / "checks").mkdir()
+    save(root / "checks" / "fm.yaml", "kind: frontmatter\nschema: {type: object, required: [title]}\n")
+    events = watch.until("checked")
+    assert {"event": "notice", "message": "configuration reloaded"} in events
+    assert sorted(changes(events)) == [("added", "a.md", 1, 1, "FM004"), ("added", "b.md", 1, 1, "FM004")]
+    save(root / "checks" / "fm.yaml", "kind: nonsense\n")
+    bad = watch.until("error")
+    assert "configuration not reloaded" in bad[-1]["message"] and "checks/fm.yaml" in bad[-1]["message"]
+    assert watch.stop() == 0
+
+
+def test_plain_folder_no_config_no_git_text_output(tmp_path: Path) -> None:
+    root = write_vault(tmp_path / "plain", {"n.md": "[[gone]]\n"})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vaultkit", "watch", "--vault", str(root)], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    lines = [process.stdout.readline() for _ in range(3)]
+    assert lines == [
+        "n.md:1:1: LK001 unresolved link: no note named 'gone'\n",
+        lines[1],
+        f"watching {root} (Ctrl-C to stop)\n",
+    ]
+    assert lines[1].startswith("1 error, 0 warnings in 1 note (")
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=10) == 0
+
+
+def test_hostile_file_system_events(tmp_path: Path, watching: Callable[..., Watch]) -> None:
+    root = write_vault(tmp_path / "v", {"index.md": "[[box/n7]] [[flash]]\n"})
+    folder = write_vault(tmp_path / "staging" / "box", {f"n{i}.md": f"[[n{i + 1}]]\n" for i in range(1000)})
+    watch = watching(root)
+    assert changes(watch.until("ready")) == [
+        ("added", "index.md", 1, 1, "LK001"),
+        ("added", "index.md", 1, 12, "LK001"),
+    ]
+    save(root / "flash.md", "")  # appears and vanishes within one window
+    (root / "flash.md").unlink()
+    assert changes(watch.quiet(0.8)) == []
+    shutil.move(folder, root / "box")  # a folder of 1,000 notes arrives at once
+    events = watch.until("checked") + watch.quiet(0.8)
+    assert changes(events) == [("removed", "index.md", 1, 1, "LK001"), ("added", "box/n999.md", 1, 1, "LK001")]
+    os.rename(root / "box", root / "crate")  # and is renamed
+    events = watch.until("checked") + watch.quiet(0.8)
+    assert sorted(changes(events)) == [
+        ("added", "crate/n999.md", 1, 1, "LK001"),
+        ("added", "index.md", 1, 1, "LK001"),
+        ("removed", "box/n999.md", 1, 1, "LK001"),
+    ]
+    shutil.rmtree(root)  # the vault itself disappears
+    assert watch.process.wait(timeout=TIMEOUT) == 2
+    assert any("is gone" in e.get("message", "") for e in watch.quiet(0.2))
