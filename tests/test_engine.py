@@ -15,7 +15,7 @@ from conftest import write_vault
 
 
 def report(workspace: Workspace) -> list[tuple[str, int, int, str]]:
-    every = {note.path for note in workspace.files.notes}
+    every = set(workspace.files.notes)
     found = workspace.report(every, Selection())
     fresh = check_vault(workspace.config, use_cache=False).findings
     assert found == fresh  # incremental answers equal a check from scratch

@@ -217,11 +217,14 @@ class Workspace:
         if changed is None:
             files = scan_vault(self.config.vault, self.config.exclude_regex)
             forced: set[str] = set()
+            candidates: Iterable[NoteFile] = files.notes.values()
         else:
             forced = set(changed)
-            files = rescan_paths(self.config.vault, self.config.exclude_regex, self.files, forced)
+            files = self.files
+            touched = rescan_paths(self.config.vault, self.config.exclude_regex, files, forced)
+            candidates = [files.notes[path] for path in touched]
         self.files = files
-        current = {file.path: file for file in files.notes}
+        current = files.notes
         every = frozenset([*current, *files.attachments])
         added, removed = every - self.all_files, self.all_files - every
         for path in [path for path in self.entries if path not in current]:
@@ -241,7 +244,7 @@ class Workspace:
         racy_since = self._written_ns - cache.RACY_NS
         stale = [
             file
-            for file in files.notes
+            for file in candidates
             if (entry := self.entries.get(file.path)) is None
             or entry.stamp != (file.size, file.mtime_ns, file.inode)
             or file.mtime_ns >= racy_since
@@ -326,8 +329,8 @@ class Workspace:
             entry = self.entries.get(path)
             if entry is not None and entry.findings:
                 found.extend(entry.findings)
-        found.extend(finding for finding in self.files.skipped if finding.path in wanted)
-        found.extend(_conflict_copies(self.files, wanted))
+        found.extend(self.files.skipped[path] for path in wanted if path in self.files.skipped)
+        found.extend(_conflict_copies(wanted))
         return found
 
     def broken_by(self, removed: Sequence[str], selection: Selection) -> list[Finding]:
@@ -448,7 +451,8 @@ def _name_only(path: str, reason: str) -> Note:
 
 def report_set(root: Path, paths: Sequence[Path], files: VaultFiles) -> set[str]:
     """The vault-relative paths to report on: files given, everything under folders given, or all."""
-    every = [note.path for note in files.notes] + [finding.path for finding in files.skipped]
+    copies = [path for path in files.attachments if CONFLICT_COPY_PATTERN.search(path)]
+    every = [*files.notes, *files.skipped, *copies]
     if not paths:
         return set(every)
     real_root = os.path.realpath(root)
@@ -497,18 +501,11 @@ def assign_checks(checks: Sequence[CheckDef], notes: Sequence[Note]) -> list[tup
     return plan
 
 
-def _conflict_copies(files: VaultFiles, wanted: set[str]) -> list[Finding]:
+def _conflict_copies(wanted: Iterable[str]) -> list[Finding]:
     found = []
-    for path in [*(note.path for note in files.notes), *files.attachments]:
-        if CONFLICT_COPY_PATTERN.search(path) and (path in wanted or not path.endswith(".md")):
+    for path in wanted:
+        if CONFLICT_COPY_PATTERN.search(path):
             original = CONFLICT_COPY_PATTERN.sub("", path)
-            found.append(
-                Finding(
-                    path,
-                    Span(1, 1, 1, 1),
-                    "SY001",
-                    f"conflict copy left by sync; merge it into '{original}' and delete it",
-                    "warning",
-                )
-            )
+            message = f"conflict copy left by sync; merge it into '{original}' and delete it"
+            found.append(Finding(path, Span(1, 1, 1, 1), "SY001", message, "warning"))
     return found

@@ -28,9 +28,9 @@ class NoteFile:
 
 @dataclass
 class VaultFiles:
-    notes: list[NoteFile] = field(default_factory=list)
-    attachments: list[str] = field(default_factory=list)
-    skipped: list[Finding] = field(default_factory=list)  # VK003 for files that are never opened
+    notes: dict[str, NoteFile] = field(default_factory=dict)  # by path, in path order after a scan
+    attachments: set[str] = field(default_factory=set)
+    skipped: dict[str, Finding] = field(default_factory=dict)  # VK003 for files that are never opened
 
 
 def scan_vault(root: Path, exclude: re.Pattern[str] | None, under: str = "") -> VaultFiles:
@@ -57,26 +57,30 @@ def scan_vault(root: Path, exclude: re.Pattern[str] | None, under: str = "") -> 
             _scan_entry(entry, path, real_root, result, pending)
     if saw_gitignore or _repo_ignores(root):
         _drop_ignored(root, result)
-    result.notes.sort(key=lambda note: note.path)
-    result.attachments.sort()
+    result.notes = dict(sorted(result.notes.items()))
     return result
 
 
-def rescan_paths(root: Path, exclude: re.Pattern[str] | None, files: VaultFiles, paths: Iterable[str]) -> VaultFiles:
-    """`files` with only the given vault-relative paths looked at again (created, changed, deleted, moved)."""
-    notes = {note.path: note for note in files.notes}
-    attachments = set(files.attachments)
-    skipped = {finding.path: finding for finding in files.skipped}
+def rescan_paths(root: Path, exclude: re.Pattern[str] | None, files: VaultFiles, paths: Iterable[str]) -> list[str]:
+    """Look again at the given vault-relative paths only (created, changed, deleted, a folder moved in
+    or out), updating `files` in place; return the notes found there."""
     real_root = os.path.realpath(root)
+    touched: list[str] = []
     for path in paths:
         path = path.strip("/")
         if not path:
             continue
-        prefix = path + "/"
-        for known in [p for p in notes if p == path or p.startswith(prefix)]:
-            del notes[known]
-        attachments = {p for p in attachments if p != path and not p.startswith(prefix)}
-        skipped = {p: f for p, f in skipped.items() if p != path and not p.startswith(prefix)}
+        if path in files.notes or path in files.attachments or path in files.skipped:
+            files.notes.pop(path, None)
+            files.attachments.discard(path)
+            files.skipped.pop(path, None)
+        else:  # perhaps a folder: forget everything that was under it
+            prefix = path + "/"
+            for known in [p for p in files.notes if p.startswith(prefix)]:
+                del files.notes[known]
+            files.attachments.difference_update([p for p in files.attachments if p.startswith(prefix)])
+            for known in [p for p in files.skipped if p.startswith(prefix)]:
+                del files.skipped[known]
         if any(part.startswith(".") for part in path.split("/")) or (exclude and exclude.fullmatch(_nfc(path))):
             continue
         parent, _, name = path.rpartition("/")
@@ -91,17 +95,14 @@ def rescan_paths(root: Path, exclude: re.Pattern[str] | None, files: VaultFiles,
         _scan_entry(entry, path, real_root, found, pending)
         if pending:  # a folder appeared or moved in: everything under it
             below = scan_vault(root, exclude, under=path)
-            found.notes.extend(below.notes)
-            found.attachments.extend(below.attachments)
-            found.skipped.extend(below.skipped)
-        notes.update((note.path, note) for note in found.notes)
-        attachments.update(found.attachments)
-        skipped.update((finding.path, finding) for finding in found.skipped)
-    return VaultFiles(
-        sorted(notes.values(), key=lambda note: note.path),
-        sorted(attachments),
-        sorted(skipped.values(), key=lambda finding: finding.path),
-    )
+            found.notes.update(below.notes)
+            found.attachments.update(below.attachments)
+            found.skipped.update(below.skipped)
+        files.notes.update(found.notes)
+        files.attachments.update(found.attachments)
+        files.skipped.update(found.skipped)
+        touched.extend(found.notes)
+    return touched
 
 
 def _scan_entry(
@@ -116,12 +117,12 @@ def _scan_entry(
         elif not entry.is_file(follow_symlinks=False):
             if is_note:
                 kind = _file_type(entry.stat(follow_symlinks=False).st_mode)
-                result.skipped.append(_skipped(path, f"is a {kind}, not a regular file; never opened"))
+                result.skipped[path] = _skipped(path, f"is a {kind}, not a regular file; never opened")
         elif is_note:
             info = entry.stat(follow_symlinks=False)
-            result.notes.append(NoteFile(path, info.st_size, info.st_mtime_ns, info.st_ino))
+            result.notes[path] = NoteFile(path, info.st_size, info.st_mtime_ns, info.st_ino)
         else:
-            result.attachments.append(path)
+            result.attachments.add(path)
     except OSError:
         return
 
@@ -130,18 +131,18 @@ def _scan_symlink(entry: os.DirEntry[str], path: str, real_root: str, result: Va
     target = _symlink_target(entry.path, real_root)
     if isinstance(target, str):
         if is_note or not os.path.isdir(entry.path):
-            result.skipped.append(_skipped(path, f"symlink {target}; not followed"))
+            result.skipped[path] = _skipped(path, f"symlink {target}; not followed")
         return
     info = target.stat
     if stat.S_ISDIR(info.st_mode):
         return  # a folder inside the vault: it is indexed under its own path
     if not stat.S_ISREG(info.st_mode):
         if is_note:
-            result.skipped.append(_skipped(path, f"is a {_file_type(info.st_mode)}, not a regular file; never opened"))
+            result.skipped[path] = _skipped(path, f"is a {_file_type(info.st_mode)}, not a regular file; never opened")
     elif is_note:
-        result.notes.append(NoteFile(path, info.st_size, info.st_mtime_ns, info.st_ino))
+        result.notes[path] = NoteFile(path, info.st_size, info.st_mtime_ns, info.st_ino)
     else:
-        result.attachments.append(path)
+        result.attachments.add(path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,8 +236,8 @@ def _drop_ignored(root: Path, result: VaultFiles) -> None:
     def kept(path: str) -> bool:
         return path not in files and not path.startswith(folders)
 
-    result.notes = [note for note in result.notes if kept(note.path)]
-    result.attachments = [path for path in result.attachments if kept(path)]
+    result.notes = {path: note for path, note in result.notes.items() if kept(path)}
+    result.attachments = {path for path in result.attachments if kept(path)}
 
 
 def staged_removals(root: Path) -> list[str]:

@@ -29,6 +29,7 @@ from vaultkit.config import Config, load_config
 from vaultkit.engine import Selection, Workspace
 from vaultkit.model import ConfigError, Finding
 from vaultkit.report import finding_dict, summary, text_line
+from vaultkit.settings import CONFLICT_COPY_PATTERN
 
 # Names editors write beside a note while saving it: vim (swap, backup, the 4913 probe), emacs
 # (lock and autosave), Kate, LibreOffice locks, browsers' partial downloads, generic temp files.
@@ -225,7 +226,8 @@ class Watcher:
     def _full_check(self, initial: bool = False) -> None:
         started = time.perf_counter()
         self.workspace.refresh()
-        every = {note.path for note in self.workspace.files.notes} | {f.path for f in self.workspace.files.skipped}
+        files = self.workspace.files
+        every = {*files.notes, *files.skipped, *(p for p in files.attachments if CONFLICT_COPY_PATTERN.search(p))}
         found = self.workspace.report(every, self._selection())
         if initial:
             self.workspace.save()
