@@ -166,6 +166,7 @@ def _prefix(root: Path) -> str:
 @click.option("--rescan", type=click.FloatRange(min=1), default=300.0, show_default=True, help="Full rescan period.")
 @click.option("--polling", is_flag=True, help="Poll the file system instead of using native events.")
 @click.option("--no-cache", is_flag=True, help="Do not use or update the cache.")
+@click.option("--no-sync", is_flag=True, help="Only lint; do not commit, pull or push.")
 @debug_option
 def watch(
     vault: Path | None,
@@ -177,9 +178,10 @@ def watch(
     rescan: float,
     polling: bool,
     no_cache: bool,
+    no_sync: bool,
     debug: bool,
 ) -> int:
-    """Stay running: re-check on every change and print what appeared and disappeared."""
+    """Stay running: re-check on every change, print what appeared and disappeared, sync through git."""
     from vaultkit.watch import WatchOptions
     from vaultkit.watch import watch as run_watch
 
@@ -191,8 +193,23 @@ def watch(
         use_cache=not no_cache,
         select=_codes(select, "--select"),
         ignore=_codes(ignore, "--ignore") or set(),
+        sync=not no_sync,
     )
     return run_watch(config_file=config_file, vault=vault, options=options, write=write)
+
+
+@cli.command()
+@vault_option
+@config_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@debug_option
+def sync(vault: Path | None, config_file: Path | None, output_format: str, debug: bool) -> int:
+    """One sync cycle: commit, fetch, integrate, push. Exit 0 when done, 1 when it could not finish."""
+    from vaultkit.config import load_config
+    from vaultkit.sync import run_sync_command
+
+    config = load_config(config_file=config_file, vault=vault)
+    return run_sync_command(config.vault, config.sync, output_format, write)
 
 
 @cli.command()

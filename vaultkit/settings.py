@@ -14,6 +14,15 @@ DEFAULT_COMMIT_MESSAGE = "vault backup: {date} ({count} files)"
 # Removing the match from a conflict copy's path gives the path of the file it belongs to.
 CONFLICT_COPY_PATTERN = re.compile(r"\.conflict-\d{8}-\d{6}(?:-\d+)?(?=\.[^./]*$|$)")
 
+# Names editors write beside a note while saving it: vim (swap, backup, the 4913 probe), emacs
+# (lock and autosave), Kate, LibreOffice locks, browsers' partial downloads, generic temp files.
+# watch never checks them and sync never commits them.
+TEMP_FILE = re.compile(
+    r"(?:.*\.sw[a-p]|.*\.swx|4913|.*~|\.#.*|#.*#|.*\.tmp|.*\.temp|\.~lock\..*|.*\.crdownload|.*\.part|"
+    r".*\.kate-swp|~\$.*|.*\.vaultkit-tmp)",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True)
 class SyncSettings:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import threading
 import time
@@ -29,15 +28,8 @@ from vaultkit.config import Config, load_config
 from vaultkit.engine import Selection, Workspace
 from vaultkit.model import ConfigError, Finding
 from vaultkit.report import finding_dict, summary, text_line
-from vaultkit.settings import CONFLICT_COPY_PATTERN
+from vaultkit.settings import CONFLICT_COPY_PATTERN, TEMP_FILE
 
-# Names editors write beside a note while saving it: vim (swap, backup, the 4913 probe), emacs
-# (lock and autosave), Kate, LibreOffice locks, browsers' partial downloads, generic temp files.
-TEMP_FILE = re.compile(
-    r"(?:.*\.sw[a-p]|.*\.swx|4913|.*~|\.#.*|#.*#|.*\.tmp|.*\.temp|\.~lock\..*|.*\.crdownload|.*\.part|"
-    r".*\.kate-swp|~\$.*|.*\.vaultkit-tmp)",
-    re.IGNORECASE,
-)
 MAX_WAIT = 2.0  # under a stream of events, re-check at least this often (seconds)
 
 
@@ -60,6 +52,7 @@ class WatchOptions:
     use_cache: bool = True
     select: set[str] | None = None
     ignore: set[str] = field(default_factory=set)
+    sync: bool = True  # on when the vault is in a git repository with a branch
 
 
 class _Collector(FileSystemEventHandler):
@@ -109,6 +102,7 @@ class Watcher:
         self.current: dict[str, set[Finding]] = {}
         self.workspace = self._workspace(self.config)
         self.observer: Any = None
+        self.output_lock = threading.Lock()  # sync reports come from another thread
 
     def _workspace(self, config: Config) -> Workspace:
         return Workspace(config, use_cache=self.options.use_cache, tracking=True)
@@ -319,6 +313,19 @@ class Watcher:
     def _event(self, event: dict[str, Any]) -> None:
         self.write(json.dumps(event, ensure_ascii=False) + "\n")
 
+    def sync_event(self, report: Any) -> None:
+        """A sync outcome, from the sync worker thread: one event (jsonl) or one line (text)."""
+        with self.output_lock:
+            if self.options.output_format == "jsonl":
+                self._event({"event": "sync", "state": report.state, "message": report.message})
+            else:
+                for notice in report.notices:
+                    self.write(f"vaultkit sync: {notice}\n")
+                self.write(f"vaultkit sync: {report.state}: {report.message}\n")
+
+    def say(self, kind: str, message: str) -> None:
+        self._say(kind, message)
+
     def _say(self, kind: str, message: str) -> None:
         if self.options.output_format == "jsonl":
             self._event({"event": kind, "message": message})
@@ -330,20 +337,19 @@ def _is_within(path: Path, root: Path) -> bool:
     return path.resolve().is_relative_to(root.resolve())
 
 
-def watch(
-    *,
-    config_file: Path | None,
-    vault: Path | None,
-    options: WatchOptions,
-    write: Callable[[str], None],
-    companion: Callable[[Config], Companion | None] | None = None,
-) -> int:
+def watch(*, config_file: Path | None, vault: Path | None, options: WatchOptions, write: Callable[[str], None]) -> int:
     """The `vaultkit watch` command: returns its exit code."""
 
     def load() -> Config:
         return load_config(config_file=config_file, vault=vault)
 
     watcher = Watcher(load, options, write)
-    if companion is not None:
-        watcher.companion = companion(watcher.config)
+    if options.sync:
+        from vaultkit import sync
+
+        try:
+            watcher.companion = sync.watch_companion(watcher.config.vault, watcher.config.sync, watcher.sync_event)
+        except sync.SyncLockedError as problem:
+            watcher.say("error", f"already running: {problem}")
+            return 2
     return watcher.run()
