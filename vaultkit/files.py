@@ -129,9 +129,8 @@ def _scan_entry(
 
 def _scan_symlink(entry: os.DirEntry[str], path: str, real_root: str, result: VaultFiles, is_note: bool) -> None:
     target = _symlink_target(entry.path, real_root)
-    if isinstance(target, str):
-        if is_note or not os.path.isdir(entry.path):
-            result.skipped[path] = _skipped(path, f"symlink {target}; not followed")
+    if isinstance(target, str):  # a note, an attachment or a folder: none is followed out or round
+        result.skipped[path] = _skipped(path, f"symlink {target}; not followed")
         return
     info = target.stat
     if stat.S_ISDIR(info.st_mode):
