@@ -318,9 +318,7 @@ class Workspace:
     def _findings(self, wanted: set[str]) -> list[Finding]:
         while todo := [path for path in sorted(wanted) if path in self.entries and self.entries[path].findings is None]:
             notes = [self.note(path) for path in todo]
-            grouped: dict[str, list[Finding]] = defaultdict(list)
-            for finding in run_checks(self.config, self.vault, notes):
-                grouped[finding.path].append(finding)
+            grouped = by_path(run_checks(self.config, self.vault, notes))
             for note in notes:
                 self.remember(note, grouped.get(note.path, []))
             self._dirty = True  # and if the links file turned out lost, every note is due again: loop
@@ -368,17 +366,15 @@ class Workspace:
             if (entry := self.entries.get(path)) is not None and entry.directives
         }
         if suppressing:
-            by_path: dict[str, list[Finding]] = defaultdict(list)
-            for finding in kept:
-                by_path[finding.path].append(finding)
+            grouped = by_path(kept)
             for path, plain in suppressing.items():
                 directives = [suppress.Directive.from_plain(item) for item in plain]
-                by_path[path] = [
+                grouped[path] = [
                     applied
-                    for finding in suppress.apply(path, by_path.get(path, []), directives, selection.wants)
+                    for finding in suppress.apply(path, grouped.get(path, []), directives, selection.wants)
                     if (applied := selection.apply(finding)) is not None
                 ]
-            kept = [finding for findings in by_path.values() for finding in findings]
+            kept = [finding for findings in grouped.values() for finding in findings]
         kept.sort(key=lambda finding: finding.sort_key)
         return kept
 
@@ -409,6 +405,13 @@ class Workspace:
         cache.save(self.config.vault, snapshot, links)
         self._snapshot = snapshot
         self._dirty = self._links_dirty = False
+
+
+def by_path(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    grouped: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        grouped[finding.path].append(finding)
+    return grouped
 
 
 @contextmanager

@@ -14,13 +14,12 @@ import marshal
 import os
 import struct
 import threading
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from vaultkit.cache import Entry, plain_finding, restore_finding
 from vaultkit.files import NoteFile
-from vaultkit.model import Comment, Finding, Heading, Note, Span
+from vaultkit.model import Comment, Heading, Note, Span
 from vaultkit.resolve import note_aliases
 
 if TYPE_CHECKING:
@@ -46,7 +45,7 @@ def available() -> bool:
 
 def parse_and_check(workspace: Workspace, stale: Sequence[NoteFile]) -> None:
     """Parse every note in `stale` and compute its findings, on two processes."""
-    from vaultkit.engine import run_checks
+    from vaultkit.engine import by_path, run_checks
 
     theirs = [file for index, file in enumerate(stale) if index % 20 < 20 * CHILD_SHARE]
     mine = [file for index, file in enumerate(stale) if index % 20 >= 20 * CHILD_SHARE]
@@ -76,7 +75,7 @@ def parse_and_check(workspace: Workspace, stale: Sequence[NoteFile]) -> None:
         except (ChildFailed, OSError):
             my_notes.extend(_add(workspace, file) for file in theirs)
             theirs = []
-        grouped = _grouped(run_checks(workspace.config, workspace.vault, my_notes))
+        grouped = by_path(run_checks(workspace.config, workspace.vault, my_notes))
         for note in my_notes:
             workspace.remember(note, grouped.get(note.path, []))
         if theirs:
@@ -92,7 +91,7 @@ def parse_and_check(workspace: Workspace, stale: Sequence[NoteFile]) -> None:
 
 
 def _child(workspace: Workspace, files: Sequence[NoteFile], inbox: int, outbox: int) -> None:
-    from vaultkit.engine import run_checks
+    from vaultkit.engine import by_path, run_checks
 
     workspace.progress = None
     notes = [_add(workspace, file) for file in files]
@@ -108,7 +107,7 @@ def _child(workspace: Workspace, files: Sequence[NoteFile], inbox: int, outbox: 
         note = from_facts(plain)
         workspace.facts[note.path] = note
         workspace.entries[note.path] = Entry((0, 0, 0), b"", b"", note_aliases(note))
-    grouped = _grouped(run_checks(workspace.config, workspace.vault, notes))
+    grouped = by_path(run_checks(workspace.config, workspace.vault, notes))
     results = []
     for note in notes:
         found = grouped.get(note.path, [])
@@ -145,13 +144,6 @@ def _apply(workspace: Workspace, results: list[Any]) -> None:
         entry.directives = directives
         if links is not None:
             workspace.set_link_facts(path, links)
-
-
-def _grouped(findings: list[Finding]) -> dict[str, list[Finding]]:
-    grouped: dict[str, list[Finding]] = defaultdict(list)
-    for finding in findings:
-        grouped[finding.path].append(finding)
-    return grouped
 
 
 # --- facts: a note without its links, as plain tuples ------------------------------------------

@@ -175,19 +175,14 @@ class Watcher:
 
     def _observer(self, observer: Any) -> Any:
         observer.schedule(self.collector, str(self.config.vault), recursive=True)
-        for folder in self._config_folders():
-            if not _is_within(folder, self.config.vault):
+        source = self.config.source
+        folders = self._check_dirs() | ({source.parent} if source else set())
+        for folder in folders:
+            if folder.is_dir() and not _is_within(folder, self.config.vault):
                 observer.schedule(self.collector, str(folder), recursive=False)
         observer.daemon = True
         observer.start()
         return observer
-
-    def _config_folders(self) -> set[Path]:
-        folders = {path.parent for path in self.config.check_files}
-        if self.config.source is not None:
-            folders.add(self.config.source.parent)
-            folders.add(self.config.source.parent / "checks")
-        return {folder for folder in folders if folder.is_dir()}
 
     def _stop_observer(self) -> None:
         if self.observer is not None:
@@ -248,6 +243,7 @@ class Watcher:
         return str(path) in watched or any(str(path.parent) == str(folder) for folder in self._check_dirs())
 
     def _check_dirs(self) -> set[Path]:
+        """Folders whose YAML files are check definitions (a new file there is a new check)."""
         return {path.parent for path in self.config.check_files} | (
             {self.config.source.parent / "checks"} if self.config.source else set()
         )
