@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from vaultkit import parallel
+from vaultkit import engine, parallel
 from vaultkit.config import load_config
 from vaultkit.engine import Selection, Workspace, check_vault
 
@@ -70,7 +70,7 @@ def test_two_cores_give_the_same_findings(tmp_path: Path, monkeypatch: pytest.Mo
         )
     files.update({f"img/pic {i}.png": "" for i in range(5)})
     root = write_vault(tmp_path / "v", files)
-    monkeypatch.setattr(parallel, "MIN_NOTES", 10)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_NOTES", 10)
     assert parallel.available()
     forked = check_vault(load_config(vault=root), use_cache=True).findings
     monkeypatch.setenv("VAULTKIT_WORKERS", "1")

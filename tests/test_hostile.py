@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -158,6 +159,9 @@ FRONTMATTER = st.lists(
 ).map(lambda lines: "---\n" + "\n".join(lines) + "\n---\n")
 
 
+CONTAINER_MARKERS = re.compile(r"^(?:[ \t>]|[-+*][ \t]|\d{1,9}[.)][ \t])*")
+
+
 def lines_of(text: str) -> list[str]:
     return text.replace("\r\n", "\n").split("\n")
 
@@ -178,8 +182,8 @@ def test_parser_never_raises_and_positions_point_at_what_they_name(text: str, bo
             assert lines[span.line - 1][span.column - 1 : span.end_column - 1] == link.raw
     for heading in note.headings:
         assert 1 <= heading.span.line <= len(lines)
-        line = lines[heading.span.line - 1]
-        assert line.lstrip(" >").startswith("#") or heading.span.end_line > heading.span.line
+        line = CONTAINER_MARKERS.sub("", lines[heading.span.line - 1])  # quotes and list items hold headings too
+        assert line.startswith("#") or heading.span.end_line > heading.span.line
     for problem in note.problems:
         assert 1 <= problem.span.line <= max(len(lines), 1)
         if problem.code == "FM001" and note.frontmatter_end:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from vaultkit.globs import compile_globs
-from vaultkit.kinds import KINDS, CheckDef
+from vaultkit.kinds.base import CheckDef
 from vaultkit.model import ConfigError
 from vaultkit.rules import expand_codes
 from vaultkit.settings import SyncSettings
@@ -321,6 +321,8 @@ def load_checks(entries: list[Path]) -> tuple[tuple[CheckDef, ...], tuple[Path, 
 
 
 def _check(path: Path, item: Any) -> CheckDef:
+    from vaultkit.kinds import KINDS  # only a vault with check definitions needs the kinds
+
     if not isinstance(item, dict):
         raise ConfigError(f"{path}: a check definition must be a mapping, got {_describe(item)}")
     kind_name = item.get("kind")

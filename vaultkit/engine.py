@@ -12,16 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-from vaultkit import cache, parallel, suppress
+from vaultkit import cache, suppress
 from vaultkit.config import Config
 from vaultkit.files import NoteFile, VaultFiles, read_note, rescan_paths, scan_vault
-from vaultkit.kinds import KINDS, CheckDef
+from vaultkit.kinds.base import CheckDef, Kind
 from vaultkit.model import ConfigError, Finding, Note, Severity, Span
 from vaultkit.resolve import VaultIndex, fold, note_aliases
 from vaultkit.rules import RULES
 from vaultkit.settings import CONFLICT_COPY_PATTERN
 
 Progress = Callable[[int, int], None]
+PARALLEL_MIN_NOTES = 1500  # below this, forking a second process costs more than it saves
 REMOVAL_CODES = frozenset({"LK001", "LK002", "LK003", "LK005"})  # what deleting or renaming a file can cause
 
 
@@ -131,9 +132,10 @@ class Workspace:
         self.facts: dict[str, Note] = {}  # notes parsed by the other process: all but their links
         self.files = VaultFiles()
         self.all_files: frozenset[str] = frozenset()
-        self.vault = VaultIndex((), self.notes)
+        self._vault: VaultIndex | None = None  # built when a check needs it: not for an unchanged vault
+        self._scanned = False
         self._fingerprint = config.fingerprint()
-        self._text_checks = [check for check in config.checks if KINDS[check.kind].needs_text]
+        self._text_checks = [check for check in config.checks if _kinds()[check.kind].needs_text]
         self._permalink_checks = [check for check in config.checks if getattr(check.params, "permalink", None)]
         self._written_ns = 0
         self._dirty = False
@@ -157,6 +159,14 @@ class Workspace:
                     entry.facts = b""
             self._links = loaded
         return self._links
+
+    @property
+    def vault(self) -> VaultIndex:
+        """Every file of the vault, for resolving links."""
+        if self._vault is None:
+            aliases = self._aliases_of if self.tracking else None
+            self._vault = VaultIndex(sorted(self.all_files), NotesView(self), aliases)
+        return self._vault
 
     def keeps_text(self, path: str) -> bool:
         return bool(self._text_checks) and any(check.covers(path) for check in self._text_checks)
@@ -234,10 +244,11 @@ class Workspace:
             if self._links:
                 self._links.pop(path, None)
                 self._links_dirty = True
-        files_changed = bool(added or removed or not self.vault.files)
+        files_changed = bool(added or removed or not self._scanned)
+        self._scanned = True
         if files_changed:
             self.all_files = every
-            self.vault = VaultIndex(sorted(every), NotesView(self), self._aliases_of if self.tracking else None)
+            self._vault = None
         invalid: set[str] = set()
         changed_summaries: list[str] = []
         changed_aliases: set[str] = set()
@@ -251,10 +262,13 @@ class Workspace:
             or file.path in forced
         ]
         self._written_ns = started_ns  # stamps taken from now on are trusted for files older than this
-        if not self.entries and len(stale) >= parallel.MIN_NOTES and parallel.available():
-            parallel.parse_and_check(self, stale)  # a cold start: both cores, findings included
-            self._dirty = True
-            return {file.path for file in stale}
+        if not self.entries and len(stale) >= PARALLEL_MIN_NOTES:
+            from vaultkit import parallel  # a cold start on a big vault: both cores, findings included
+
+            if parallel.available():
+                parallel.parse_and_check(self, stale)
+                self._dirty = True
+                return {file.path for file in stale}
         for done, file in enumerate(stale):
             if self.progress is not None and done % 256 == 0:
                 self.progress(done, len(stale))
@@ -274,8 +288,8 @@ class Workspace:
                 if old.aliases != entry.aliases:
                     changed_aliases.update(fold(alias) for alias in (*old.aliases, *entry.aliases))
         self._dirty = self._dirty or bool(invalid) or files_changed
-        if not files_changed:
-            self.vault.forget(invalid, bool(changed_aliases))
+        if not files_changed and self._vault is not None:
+            self._vault.forget(invalid, bool(changed_aliases))
         invalid |= self._dependents(changed_summaries, added | removed, changed_aliases)
         for path in invalid:
             entry = self.entries.get(path)
@@ -407,6 +421,13 @@ class Workspace:
         self._dirty = self._links_dirty = False
 
 
+def _kinds() -> dict[str, Kind]:
+    """The kinds, imported on first use: an unchanged vault is answered without them."""
+    from vaultkit.kinds import KINDS
+
+    return KINDS
+
+
 def by_path(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
     grouped: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
@@ -479,14 +500,14 @@ def run_checks(config: Config, vault: VaultIndex, notes: Sequence[Note]) -> list
     """Parse problems, then every check kind over the notes each definition covers."""
     findings: list[Finding] = [problem for note in notes for problem in note.problems]
     for check, covered in assign_checks(config.checks, notes):
-        findings.extend(KINDS[check.kind].run(check, vault, covered))
+        findings.extend(_kinds()[check.kind].run(check, vault, covered))
     return findings
 
 
 def assign_checks(checks: Sequence[CheckDef], notes: Sequence[Note]) -> list[tuple[CheckDef, list[Note]]]:
     """Pair each check with the notes it covers; exclusive kinds give each note to their first match."""
     plan: list[tuple[CheckDef, list[Note]]] = []
-    for kind_name, kind in KINDS.items():
+    for kind_name, kind in _kinds().items():
         definitions = [check for check in checks if check.kind == kind_name]
         if kind.exclusive:
             groups: dict[int, list[Note]] = defaultdict(list)

@@ -6,7 +6,6 @@ import errno
 import os
 import re
 import stat
-import subprocess
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -216,6 +215,8 @@ def _has_gitignore_between(top: Path, root: Path) -> bool:
 
 def _drop_ignored(root: Path, result: VaultFiles) -> None:
     """Leave out what git ignores, asking git itself (the rules are git's to define)."""
+    import subprocess
+
     try:
         listed = subprocess.run(
             ["git", "-C", str(root), "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
@@ -241,6 +242,8 @@ def _drop_ignored(root: Path, result: VaultFiles) -> None:
 
 def staged_removals(root: Path) -> list[str]:
     """Vault-relative paths that the git index deletes or renames away (what `git commit` will remove)."""
+    import subprocess
+
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
     try:
         top = (

@@ -25,7 +25,6 @@ from vaultkit.resolve import note_aliases
 if TYPE_CHECKING:
     from vaultkit.engine import Workspace
 
-MIN_NOTES = 1500  # below this, forking costs more than it saves
 CHILD_SHARE = 1 / 2
 
 

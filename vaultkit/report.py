@@ -70,11 +70,15 @@ def report_text(findings: Sequence[Finding], context: ReportContext) -> str:
     return "".join(text_line(finding) + "\n" for finding in findings) + summary(findings, context.notes) + "\n"
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps makes one per call with options
+
+
 def report_json(findings: Sequence[Finding], context: ReportContext) -> str:
     """A JSON array, one finding a line (json's C encoder only runs without `indent`)."""
     if not findings:
         return "[]\n"
-    return "[\n" + ",\n".join(json.dumps(finding_dict(f), ensure_ascii=False) for f in findings) + "\n]\n"
+    encode = _ENCODER.encode
+    return "[\n" + ",\n".join(encode(finding_dict(f)) for f in findings) + "\n]\n"
 
 
 def report_github(findings: Sequence[Finding], context: ReportContext) -> str:
