@@ -43,14 +43,16 @@ class _SuggestIndex:
     def __init__(self, vault: VaultIndex) -> None:
         self.vault = vault
         self.skeletons: dict[str, list[str]] = defaultdict(list)
-        self.by_length: dict[int, list[tuple[str, str, frozenset[str]]]] = defaultdict(list)
-        self.deletions: dict[str, list[str]] | None = None
+        self.names: list[tuple[str, str]] = []  # (key, stem) of names short enough to compare
+        self.by_length: dict[int, list[int]] = defaultdict(list)  # stem length -> indexes into names
+        self.deletions: dict[int, int | list[int]] | None = None
         self.scans = 0
         for key in vault.by_name:
             stem = _stem(key)
             self.skeletons[_skeleton(stem)].append(key)
             if len(stem) <= _MAX_NAME:
-                self.by_length[len(stem)].append((key, stem, frozenset(stem)))
+                self.by_length[len(stem)].append(len(self.names))
+                self.names.append((key, stem))
 
     def nearest(self, name: str) -> str | None:
         stem = _stem(name)
@@ -72,31 +74,40 @@ class _SuggestIndex:
         variants = _deletions(stem)
         if self.deletions is None and self.scans < _SCANS_BEFORE_INDEX:
             self.scans += 1
-            letters = frozenset(stem)
-            return {
-                key
+            letters = set(stem)
+            candidates = [
+                index
                 for length in (len(stem) - 1, len(stem), len(stem) + 1)
-                for key, other, other_letters in self.by_length.get(length, ())
-                if len(letters - other_letters) <= 1
-                and len(other_letters - letters) <= 1
-                and not variants.isdisjoint(_deletions(other))
-            }
-        if self.deletions is None:
-            self.deletions = self._deletion_index()
-        return {key for variant in variants for key in self.deletions.get(variant, ())}
+                for index in self.by_length.get(length, ())
+                if len(letters.symmetric_difference(self.names[index][1])) <= 2
+            ]
+        else:
+            if self.deletions is None:
+                self.deletions = self._deletion_index()
+            candidates = []
+            for variant in variants:
+                found = self.deletions.get(hash(variant))
+                if found is not None:
+                    candidates.extend(found if isinstance(found, list) else (found,))
+        return {  # the same test on both paths (the index is keyed by hash: it may over-approximate)
+            self.names[index][0] for index in candidates if not variants.isdisjoint(_deletions(self.names[index][1]))
+        }
 
-    def _deletion_index(self) -> dict[str, list[str]]:
-        """Every name under each string it becomes when it loses at most one letter."""
-        index: dict[str, list[str]] = {}
+    def _deletion_index(self) -> dict[int, int | list[int]]:
+        """Each name's index under the hash of every string it becomes when it loses at most one letter
+        (hashes, not strings: a vault's names make a quarter of a million of them)."""
+        index: dict[int, int | list[int]] = {}
         get = index.get
-        for entries in self.by_length.values():
-            for key, other, _ in entries:
-                for variant in {other, *[other[:i] + other[i + 1 :] for i in range(len(other))]}:
-                    found = get(variant)
-                    if found is None:
-                        index[variant] = [key]
-                    else:
-                        found.append(key)
+        for number, (_, stem) in enumerate(self.names):
+            for variant in {stem, *[stem[:i] + stem[i + 1 :] for i in range(len(stem))]}:
+                key = hash(variant)
+                found = get(key)
+                if found is None:
+                    index[key] = number
+                elif isinstance(found, list):
+                    found.append(number)
+                else:
+                    index[key] = [found, number]
         return index
 
     def _link_text(self, key: str) -> str:
