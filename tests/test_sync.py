@@ -216,6 +216,7 @@ def test_conflict_keeps_both(world: tuple[Path, Clone, Clone], cli_check: Callab
     assert b.sync().state == "pushed"
     mine = "第一行\nA 的第二行\n"
     a.write("笔记.md", mine)
+    git(a.path, "update-ref", "refs/vaultkit/backup/20250101-000000-old", "HEAD")  # a backup over 30 days old
     report = a.sync()
     copy = f"笔记.conflict-{STAMP}.md"
     assert (report.state, report.ok, report.conflicts) == ("conflict-kept-both", True, (copy,))
@@ -223,6 +224,8 @@ def test_conflict_keeps_both(world: tuple[Path, Clone, Clone], cli_check: Callab
     assert a.read(copy) == "第一行\nB 的第二行\n".encode()
     merge = git(a.path, "log", "-1", "--format=%P").split()
     assert len(merge) == 2 and git(a.path, "show", "HEAD:" + copy) == "第一行\nB 的第二行"
+    backups = git(a.path, "for-each-ref", "--format=%(refname) %(objectname)", "refs/vaultkit/backup/").splitlines()
+    assert backups == [f"refs/vaultkit/backup/{STAMP}-{merge[0][:12]} {merge[0]}"]  # the old one pruned
     for repo in (a.path, remote):
         assert "<<<<<<<" not in git(repo, "grep", "-I", "-c", "-e", "<<<<<<<", "HEAD", check=False)
     assert (a.path / copy).is_file() and not list(a.path.glob("*.orig"))

@@ -220,3 +220,68 @@ def test_hostile_file_system_events(tmp_path: Path, watching: Callable[..., Watc
     shutil.rmtree(root)  # the vault itself disappears
     assert watch.process.wait(timeout=TIMEOUT) == 2
     assert any("is gone" in e.get("message", "") for e in watch.quiet(0.2))
+
+
+def run_in_process(root: Path, options: Any, act: Callable[[list[str], Any], None]) -> list[Event]:
+    """Run the watch loop here (it owns the signal handlers, so the main thread) while `act` edits."""
+    from vaultkit.config import load_config
+    from vaultkit.watch import Watcher
+
+    out: list[str] = []
+    watcher = Watcher(lambda: load_config(vault=root), options, out.append)
+
+    def drive() -> None:
+        try:
+            act(out, watcher)
+        finally:
+            watcher.stop.set()
+            watcher.collector.wake.set()
+
+    threading.Thread(target=drive, daemon=True).start()
+    assert watcher.run() == 0
+    return [json.loads(line) for chunk in out for line in chunk.splitlines()]
+
+
+def wait_for(out: list[str], text: str, timeout: float = TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while not any(text in chunk for chunk in out):
+        assert time.monotonic() < deadline, f"{text!r} never came: {out}"
+        time.sleep(0.05)
+
+
+def test_rescan_catches_lost_events(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vaultkit import watch
+
+    monkeypatch.setattr(watch._Collector, "on_any_event", lambda self, event: None)  # every event lost
+
+    def act(out: list[str], watcher: Any) -> None:
+        wait_for(out, '"ready"')
+        save(root / "b.md", "# B\n## Two\n")
+        wait_for(out, '"removed"')
+
+    options = watch.WatchOptions(output_format="jsonl", rescan=1, use_cache=False, sync=False)
+    events = run_in_process(root, options, act)
+    assert changes(events) == [("added", "a.md", 2, 7, "LK002"), ("removed", "a.md", 2, 7, "LK002")]
+
+
+def test_polling_when_native_events_cannot_start(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vaultkit import watch
+
+    class Exhausted(watch.Observer):  # type: ignore[misc, valid-type]
+        def start(self) -> None:
+            raise OSError(28, "inotify watch limit reached")
+
+    monkeypatch.setattr(watch, "Observer", Exhausted)
+
+    def act(out: list[str], watcher: Any) -> None:
+        wait_for(out, '"ready"')
+        save(root / "b.md", "# B\n## Two\n")
+        wait_for(out, '"removed"')
+
+    options = watch.WatchOptions(output_format="jsonl", use_cache=False, sync=False)
+    events = run_in_process(root, options, act)
+    assert {
+        "event": "notice",
+        "message": "native file events unavailable (inotify watch limit reached); polling",
+    } in events
+    assert ("removed", "a.md", 2, 7, "LK002") in changes(events)
