@@ -567,3 +567,29 @@ def test_watch_syncs_and_reports(world: tuple[Path, Clone, Clone]) -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
+
+
+def test_vault_in_a_subfolder_commits_only_the_vault(world: tuple[Path, Clone, Clone]) -> None:
+    remote, a, _ = world
+    a.write("garden/note.md", "in the vault\n")
+    a.write("tools/script.py", "print('not part of the vault')\n")
+    a.saved.pop()  # not a vault file: sync leaves it to the user
+    report = sync_once(a.path / "garden", SyncSettings(), now=NOW)
+    assert report.state == "pushed"
+    assert git(remote, "ls-tree", "-r", "--name-only", "main").splitlines() == [
+        ".gitignore",
+        "garden/note.md",
+        "笔记.md",
+    ]
+    assert git(a.path, "status", "--porcelain") == "?? tools/"
+    (a.path / "tools" / "script.py").unlink()
+    (a.path / "tools").rmdir()
+
+
+def test_commit_message_template_is_checked(tmp_path: Path) -> None:
+    from vaultkit.config import load_config
+    from vaultkit.model import ConfigError
+
+    (tmp_path / ".vaultkit.yaml").write_text("sync: {commit_message: 'backup {when}'}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"key 'sync.commit_message': only \{date\} and \{count\}"):
+        load_config(vault=tmp_path)

@@ -262,7 +262,7 @@ def _sync(value: Any, key: str) -> SyncSettings:
         "max_delay": _duration,
         "pull_interval": _duration,
         "on_conflict": _on_conflict,
-        "commit_message": _string,
+        "commit_message": _commit_message,
         "verify": _boolean,
         "max_file_size": _size,
     }
@@ -274,6 +274,15 @@ def _sync(value: Any, key: str) -> SyncSettings:
             raise _Invalid(f"{key}.{name}", f"unknown key (known: {', '.join(readers)})")
         values[name] = reader(item, f"{key}.{name}")
     return SyncSettings(**values)
+
+
+def _commit_message(value: Any, key: str) -> str:
+    template = _string(value, key)
+    try:
+        template.format(date="2026-01-01 00:00:00", count=1)
+    except (KeyError, IndexError, ValueError) as problem:
+        raise _Invalid(key, f"only {{date}} and {{count}} may be used: {problem!r}") from None
+    return template
 
 
 def _on_conflict(value: Any, key: str) -> str:

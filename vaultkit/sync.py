@@ -155,6 +155,11 @@ class Repository:
     def out(self, *args: str, **options: Any) -> str:
         return _text(self.git(*args, **options))
 
+    def scope(self, vault: Path) -> str:
+        """The vault's folder relative to the repository root ("" when it is the root)."""
+        relative = Path(os.path.realpath(vault)).relative_to(os.path.realpath(self.root)).as_posix()
+        return "" if relative == "." else relative
+
     def branch(self) -> str | None:
         done = self.git("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
         return _text(done) if done.returncode == 0 else None
@@ -269,6 +274,7 @@ class Cycle:
     conflicts: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     resuming_commit: bool = False  # a killed vaultkit staged files: they are ours to commit
+    scope: str = ""  # the vault's folder in the repository: only changes there are committed
 
     def report(self, state: str, ok: bool, message: str) -> SyncReport:
         return SyncReport(state, ok, message, tuple(self.commits), tuple(self.conflicts), tuple(self.notices))
@@ -365,7 +371,14 @@ class Cycle:
         """(status, path) of everything `git add -A` would take, without temp files, files over
         max_file_size and nested repositories (each skipped with a notice)."""
         listed = self.repo.git(
-            "--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames"
+            "--no-optional-locks",
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=all",
+            "--no-renames",
+            "--",
+            self.scope or ".",
         ).stdout.decode("utf-8", "surrogateescape")
         changes: list[tuple[str, str]] = []
         for item in filter(None, listed.split("\0")):
@@ -628,7 +641,7 @@ def sync_once(
     except SyncLockedError as problem:
         return SyncReport("locked", False, str(problem))
     try:
-        return Cycle(repo, settings, now or datetime.now(), network_timeout).run()
+        return Cycle(repo, settings, now or datetime.now(), network_timeout, scope=repo.scope(vault_dir)).run()
     except GitFailed as failure:
         return SyncReport("error", False, f"git failed: {failure}")
     finally:
@@ -666,6 +679,7 @@ class Syncer:
         network_timeout: float = NETWORK_TIMEOUT,
     ) -> None:
         self.repo = Repository(vault_dir)
+        self.scope = self.repo.scope(vault_dir)
         self.settings = settings
         self.emit = emit
         self.clock = clock
@@ -710,9 +724,7 @@ class Syncer:
         self.worker.start()
 
     def _cycle(self, network: bool) -> None:
-        report = Cycle(self.repo, self.settings, datetime.now(), self.network_timeout).run(
-            network=network and self.stopped_remote is None
-        )
+        report = self._new_cycle().run(network=network and self.stopped_remote is None)
         now = self.clock()
         if report.state == "offline":
             self.backoff = min(self.BACKOFF_MAX, self.backoff * 2 or self.BACKOFF_START)
@@ -727,6 +739,9 @@ class Syncer:
         if report.commits or report.state not in ("clean", "committed") or report.notices:
             self.emit(report)
 
+    def _new_cycle(self) -> Cycle:
+        return Cycle(self.repo, self.settings, datetime.now(), self.network_timeout, scope=self.scope)
+
     def wait(self) -> None:
         if self.worker is not None:
             self.worker.join()
@@ -735,7 +750,7 @@ class Syncer:
         """Commit what is unsaved (no network: a dead link must not delay the exit), release the lock."""
         self.wait()
         try:
-            report = Cycle(self.repo, self.settings, datetime.now(), self.network_timeout).run(network=False)
+            report = self._new_cycle().run(network=False)
             if report.commits or not report.ok:
                 self.emit(report)
         finally:

@@ -94,7 +94,8 @@ class Watcher:
     ) -> None:
         self.load = load
         self.options = options
-        self.write = write
+        self.output_lock = threading.Lock()  # sync reports come from another thread
+        self.write = self._locked(write)
         self.companion = companion
         self.config = load()
         self.stop = threading.Event()
@@ -102,7 +103,6 @@ class Watcher:
         self.current: dict[str, set[Finding]] = {}
         self.workspace = self._workspace(self.config)
         self.observer: Any = None
-        self.output_lock = threading.Lock()  # sync reports come from another thread
 
     def _workspace(self, config: Config) -> Workspace:
         return Workspace(config, use_cache=self.options.use_cache, tracking=True)
@@ -309,15 +309,20 @@ class Watcher:
     def _event(self, event: dict[str, Any]) -> None:
         self.write(json.dumps(event, ensure_ascii=False) + "\n")
 
+    def _locked(self, write: Callable[[str], None]) -> Callable[[str], None]:
+        def locked(text: str) -> None:
+            with self.output_lock:
+                write(text)
+
+        return locked
+
     def sync_event(self, report: Any) -> None:
-        """A sync outcome, from the sync worker thread: one event (jsonl) or one line (text)."""
-        with self.output_lock:
-            if self.options.output_format == "jsonl":
-                self._event({"event": "sync", "state": report.state, "message": report.message})
-            else:
-                for notice in report.notices:
-                    self.write(f"vaultkit sync: {notice}\n")
-                self.write(f"vaultkit sync: {report.state}: {report.message}\n")
+        """A sync outcome, from the sync worker thread: one event (jsonl) or one block of lines (text)."""
+        if self.options.output_format == "jsonl":
+            self._event({"event": "sync", "state": report.state, "message": report.message})
+        else:
+            lines = [f"vaultkit sync: {notice}" for notice in report.notices]
+            self.write("\n".join([*lines, f"vaultkit sync: {report.state}: {report.message}"]) + "\n")
 
     def say(self, kind: str, message: str) -> None:
         self._say(kind, message)
