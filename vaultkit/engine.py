@@ -184,13 +184,10 @@ class Workspace:
         size = entry.stamp[0] if entry else 0
         return NoteFile(path, size, 0, 0)
 
-    def add_parsed(self, file: NoteFile, note: Note, key: bytes, mine: bool = True) -> cache.Entry:
-        """Record a freshly parsed note (`mine`: this process holds all of it, else only its facts)."""
-        if mine:
-            self.notes[file.path] = note
-            self.facts.pop(file.path, None)
-        else:
-            self.facts[file.path] = note
+    def add_parsed(self, file: NoteFile, note: Note, key: bytes) -> cache.Entry:
+        """Record a freshly parsed note and its cache entry."""
+        self.notes[file.path] = note
+        self.facts.pop(file.path, None)
         summary, aliases = _summary(note) if self.tracking else (b"", ())
         entry = cache.Entry((file.size, file.mtime_ns, file.inode), key, summary, aliases)
         self.entries[file.path] = entry
