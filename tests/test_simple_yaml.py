@@ -104,3 +104,21 @@ def test_shapes_the_vault_uses_take_the_fast_path() -> None:
         },
         [("title", 0, 1), ("tags", 1, 1), ("dg-publish", 4, 1), ("created", 5, 1), ("aliases", 6, 1)],
     )
+
+
+def test_frontmatter_agrees_with_python_frontmatter() -> None:
+    """python-frontmatter (the usual reader) sees the same properties in the seed and in the shapes
+    vaults use; vaultkit reads them itself for positions, duplicate keys and untouched bytes."""
+    import frontmatter
+
+    from vaultkit.parse import parse_note
+
+    from conftest import REPO, SEED_NOTE
+
+    samples = [
+        (REPO / "vault" / SEED_NOTE).read_text(encoding="utf-8"),
+        '---\ntitle: "x"\ntags:\n  - 读书\naliases: [甲, "b c"]\ndg-publish: false\n---\nbody\n',
+    ]
+    for text in samples:
+        ours = parse_note("n.md", text.encode("utf-8")).frontmatter
+        assert ours == frontmatter.loads(text).metadata
