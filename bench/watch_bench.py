@@ -12,10 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -47,27 +49,37 @@ def main(argv: list[str] | None = None) -> int:
         text=True,
         env=env,
     )
-    assert watch.stdout is not None
+    events: queue.Queue[tuple[float, dict[str, object]]] = queue.Queue()
+
+    def read() -> None:
+        assert watch.stdout is not None
+        for line in watch.stdout:
+            events.put((time.perf_counter(), json.loads(line)))
+
+    threading.Thread(target=read, daemon=True).start()
     notes = sorted(vault.rglob("*.md"))[:: max(1, 10000 // args.saves)][: args.saves]
     originals = {path: path.read_bytes() for path in notes}
     elapsed_ms: list[float] = []
     to_event: list[float] = []
     try:
-        for line in watch.stdout:
-            if json.loads(line)["event"] == "ready":
-                break
+        while events.get(timeout=120)[1]["event"] != "ready":
+            pass
         for number, note in enumerate(notes):
             time.sleep(0.3)
             written = time.perf_counter()
             with open(note, "ab") as handle:
                 handle.write(f"\n[[bench missing {number}]]\n".encode())
             added_at = None
-            for line in watch.stdout:
-                event = json.loads(line)
+            while True:
+                try:
+                    arrived, event = events.get(timeout=10)
+                except queue.Empty:
+                    print(f"no re-check within 10 s of saving {note}", file=sys.stderr)
+                    break
                 if event["event"] == "added" and added_at is None:
-                    added_at = time.perf_counter()
+                    added_at = arrived
                 if event["event"] == "checked":
-                    elapsed_ms.append(event["elapsed_ms"])
+                    elapsed_ms.append(float(event["elapsed_ms"]))  # type: ignore[arg-type]
                     break
             if added_at is not None:
                 to_event.append((added_at - written) * 1000)
