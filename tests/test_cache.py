@@ -143,3 +143,78 @@ def test_concurrent_runs_do_not_corrupt_the_cache(root: Path) -> None:
     fresh = subprocess.run([*command, "--no-cache"], capture_output=True, check=False)
     again = subprocess.run(command, capture_output=True, check=False)
     assert again.stdout == fresh.stdout == outputs[0][0]
+
+
+def age(root: Path, seconds: int = 3600) -> None:
+    """Date every file an hour back, as a vault that nobody is editing right now."""
+    then = time.time_ns() - seconds * 1_000_000_000
+    for path in root.rglob("*"):
+        os.utime(path, ns=(then, then))
+
+
+def no_checking(*args: object, **kwargs: object) -> object:
+    raise AssertionError("the vault was checked again")
+
+
+def test_unchanged_vault_is_answered_without_checking(cli: CLI, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    age(root)
+    first = cli("check", "--vault", root, "--format", "json")
+    monkeypatch.setattr("vaultkit.engine.check_vault", no_checking)
+    again = cli("check", "--vault", root, "--format", "json")
+    assert (again.code, again.out, again.err) == (first.code, first.out, "")
+    assert first.code == 1 and len(first.json()) == 2
+    for other in (["--format", "text"], ["--select", "LK001"], ["--exit-zero"], [root / "a.md"]):
+        different = cli("check", "--vault", root, "--format", "json", *other)
+        assert "the vault was checked again" in different.err  # another question is never given this answer
+
+
+def test_a_note_written_just_now_is_never_answered_from_the_cache(
+    cli: CLI, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its stamp could stay the same through a second save within the same clock tick."""
+    age(root)
+    (root / "d.md").write_text("[[a]]\n", encoding="utf-8")
+    cli("check", "--vault", root)
+    monkeypatch.setattr("vaultkit.engine.check_vault", no_checking)
+    assert "the vault was checked again" in cli("check", "--vault", root).err
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "edit with an old mtime",
+        "new attachment",
+        "new note",
+        "deleted note",
+        "renamed note",
+        "config",
+    ],
+)
+def test_any_change_gives_a_fresh_answer(cli: CLI, root: Path, change: str) -> None:
+    (root / "d.md").write_text("[[a]] ![[c.png]]\n", encoding="utf-8")
+    age(root)
+    before = lines(cli, root)
+    assert before == [
+        "a.md:1:7: LK002 heading 'Two' not found in [[b]]",
+        "a.md:1:17: LK001 unresolved link: no note named 'c'",
+        "d.md:1:7: LK001 unresolved link: no file named 'c.png'",
+    ]
+    if change == "edit with an old mtime":  # e.g. a checkout or a copy that keeps times
+        (root / "b.md").write_text("# One\n## Two\n", encoding="utf-8")
+        age(root, seconds=1800)
+    elif change == "new attachment":
+        (root / "c.png").write_bytes(b"\x89PNG")
+        age(root)
+    elif change == "new note":
+        (root / "c.md").write_text("", encoding="utf-8")
+        age(root)
+    elif change == "deleted note":
+        (root / "b.md").unlink()
+    elif change == "renamed note":
+        (root / "b.md").rename(root / "c.md")
+    else:
+        (root / ".vaultkit.yaml").write_text("ignore: [LK002]\n", encoding="utf-8")
+        age(root)
+    after = lines(cli, root)
+    assert after != before
+    assert after == lines(cli, root)  # and that answer is kept in its turn

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from vaultkit import __version__
+from vaultkit.files import VaultFiles
 from vaultkit.model import Edit, Finding, Fix, Severity, Span
 
 FORMAT = 1
@@ -114,6 +115,49 @@ def save(vault: Path, snapshot: Snapshot, links: dict[str, LinkFacts] | None) ->
         _write_atomically(folder / "index.bin", marshal.dumps((version, data)))
     except (OSError, ValueError):
         pass  # a cache that cannot be written only costs speed
+
+
+# An unchanged vault asked the same question gets the same answer: the output of the last runs is kept
+# with the stamps of every file it was computed from, and given again while they all match.
+
+ANSWERS_KEPT = 8  # the last few questions (the whole vault, a pre-commit run, an editor's file...)
+
+
+def vault_state(files: VaultFiles) -> tuple[Any, ...] | None:
+    """Everything about the vault's files an answer depends on; None when a note changed too recently
+    for its stamp to be trusted (it could change again within the same clock tick)."""
+    notes = tuple((path, note.size, note.mtime_ns, note.inode) for path, note in files.notes.items())
+    if any(note[2] >= files.started_ns - RACY_NS for note in notes):
+        return None
+    skipped = tuple(sorted((path, finding.message) for path, finding in files.skipped.items()))
+    return notes, tuple(sorted(files.attachments)), skipped
+
+
+def load_answer(vault: Path, query: str, state: tuple[Any, ...]) -> tuple[bytes, int] | None:
+    """The output and exit code last given for `query`, if every file is as it was then."""
+    data = _read(_answer_path(vault, query), _version(query))
+    if isinstance(data, tuple) and len(data) == 3 and data[0] == state:
+        output, code = data[1:]
+        if isinstance(output, bytes) and isinstance(code, int):
+            return output, code
+    return None
+
+
+def save_answer(vault: Path, query: str, state: tuple[Any, ...], output: bytes, code: int) -> None:
+    path = _answer_path(vault, query)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(path, marshal.dumps((_version(query), (state, output, code))))
+        kept = sorted(path.parent.glob("answer-*.bin"), key=lambda each: each.stat().st_mtime_ns, reverse=True)
+        for old in kept[ANSWERS_KEPT:]:
+            old.unlink()
+    except (OSError, ValueError):
+        pass
+
+
+def _answer_path(vault: Path, query: str) -> Path:
+    name = hashlib.blake2b(query.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+    return cache_dir(vault) / f"answer-{name}.bin"
 
 
 # The files hold plain tuples written with marshal: named tuples and dataclasses cost several times

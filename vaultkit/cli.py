@@ -20,15 +20,15 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 FORMATS = ("text", "json", "sarif", "github")
 
 
-def write(text: str, err: bool = False) -> None:
+def write(text: str | bytes, err: bool = False) -> None:
     """UTF-8 output whatever the locale: findings name Chinese files."""
     stream = sys.stderr if err else sys.stdout
     buffer = getattr(stream, "buffer", None)
     if buffer is None:
-        stream.write(text)
+        stream.write(text if isinstance(text, str) else text.decode("utf-8"))
     else:
         stream.flush()
-        buffer.write(text.encode("utf-8", errors="replace"))
+        buffer.write(text.encode("utf-8", errors="replace") if isinstance(text, str) else text)
     stream.flush()
 
 
@@ -111,7 +111,7 @@ def check(
 ) -> int:
     """Index the whole vault and report findings for PATHS (default: the whole vault)."""
     from vaultkit.config import load_config
-    from vaultkit.engine import Selection, check_vault
+    from vaultkit.engine import CheckRun, Selection, answer_check, check_vault
     from vaultkit.report import REPORTERS, ReportContext
 
     if fix and diff:
@@ -119,31 +119,39 @@ def check(
     config = load_config(config_file=config_file, vault=vault, paths=paths)
     selection = Selection.of(config, _codes(select, "--select"), _codes(ignore, "--ignore") or ())
     progress = Progress()
+
+    def render(run: CheckRun) -> tuple[str, int]:
+        progress.clear()
+        context = ReportContext(run.notes_checked, _prefix(config.vault))
+        output = REPORTERS[output_format](run.findings, context)
+        if quiet and output_format == "text":
+            output = "".join(line for line in output.splitlines(keepends=True) if ": " in line[:-1])
+        has_errors = any(finding.severity == "error" for finding in run.findings)
+        return output, EXIT_FINDINGS if has_errors and not exit_zero else EXIT_OK
+
+    if not (no_cache or fix or diff or staged_removals):  # a question the cache may have answered before
+        question = repr((output_format, quiet, exit_zero, _prefix(config.vault)))
+        answer, code = answer_check(config, paths, question, render, selection=selection, progress=progress)
+        write(answer)
+        return code
     removed = None
     if staged_removals:
         from vaultkit.files import staged_removals as removals_in_git
 
         removed = removals_in_git(config.vault)
     run = check_vault(config, paths, selection=selection, use_cache=not no_cache, progress=progress, removed=removed)
-    progress.clear()
-    findings = run.findings
     if fix or diff:
         from vaultkit.fix import apply_fixes
 
-        changed, patch = apply_fixes(config.vault, findings, write=fix)
+        changed, patch = apply_fixes(config.vault, run.findings, write=fix)
         if diff:
             write(patch)
             return EXIT_OK if exit_zero or not patch else EXIT_FINDINGS
         if changed:
             run = check_vault(config, paths, selection=selection, use_cache=not no_cache)
-            findings = run.findings
-    context = ReportContext(run.notes_checked, _prefix(config.vault))
-    output = REPORTERS[output_format](findings, context)
-    if quiet and output_format == "text":
-        output = "".join(line for line in output.splitlines(keepends=True) if ": " in line[:-1])
+    output, code = render(run)
     write(output)
-    has_errors = any(finding.severity == "error" for finding in findings)
-    return EXIT_FINDINGS if has_errors and not exit_zero else EXIT_OK
+    return code
 
 
 def _prefix(root: Path) -> str:

@@ -47,6 +47,11 @@ class Selection:
         chosen = frozenset(select) if select is not None else config.select
         return cls(chosen, frozenset(config.ignore) | frozenset(ignore), dict(config.severity))
 
+    def key(self) -> tuple[object, ...]:
+        """The selection as a value that is the same in every run (sets have no stable order)."""
+        chosen = None if self.select is None else sorted(self.select)
+        return chosen, sorted(self.ignore), sorted(self.severity.items())
+
     def wants(self, code: str) -> bool:
         if self.select is not None and code not in self.select:
             return False
@@ -67,14 +72,16 @@ def check_vault(
     use_cache: bool = True,
     progress: Progress | None = None,
     removed: Sequence[str] | None = None,
+    files: VaultFiles | None = None,
 ) -> CheckRun:
     """Index the whole vault, run every enabled check, report findings for `paths` (default: all).
 
     `removed`: vault-relative paths that are going away (a commit's deletions and renames): report
-    only the link findings they cause, in the notes that link to them by name."""
+    only the link findings they cause, in the notes that link to them by name. `files`: the vault
+    as just scanned, when the caller already did."""
     selection = selection or Selection.of(config)
     workspace = Workspace(config, use_cache=use_cache, tracking=removed is not None, progress=progress)
-    workspace.refresh()
+    workspace.refresh(files=files)
     wanted = report_set(config.vault, paths, workspace.files)
     if removed is None:
         findings = workspace.report(wanted, selection)
@@ -84,6 +91,31 @@ def check_vault(
     workspace.save()
     checked = sum(1 for path in wanted if path in workspace.entries)
     return CheckRun(findings, checked, workspace.vault, workspace.files)
+
+
+def answer_check(
+    config: Config,
+    paths: Sequence[Path],
+    question: str,
+    render: Callable[[CheckRun], tuple[str, int]],
+    *,
+    selection: Selection,
+    progress: Progress | None = None,
+) -> tuple[bytes, int]:
+    """`render(check_vault(...))` — the output (as UTF-8) and exit code — given again from the cache while every
+    file of the vault is as it was when the same question (`question`: how the output is rendered) was
+    last answered."""
+    files = scan_vault(config.vault, config.exclude_regex)
+    state = cache.vault_state(files)
+    query = repr((config.fingerprint(), question, selection.key(), [os.path.realpath(path) for path in paths]))
+    known = cache.load_answer(config.vault, query, state) if state is not None else None
+    if known is not None:
+        return known
+    text, code = render(check_vault(config, paths, selection=selection, progress=progress, files=files))
+    output = text.encode("utf-8", errors="replace")
+    if state is not None:
+        cache.save_answer(config.vault, query, state, output, code)
+    return output, code
 
 
 class NotesView(Mapping[str, Note]):
@@ -210,19 +242,20 @@ class Workspace:
         key = cache.note_key(file.path, data, keep_text) if self.tracking else b""
         return parse_note(file.path, data, keep_text), key
 
-    def refresh(self, changed: Iterable[str] | None = None) -> set[str]:
+    def refresh(self, changed: Iterable[str] | None = None, files: VaultFiles | None = None) -> set[str]:
         with paused_gc():
-            return self._refresh(changed)
+            return self._refresh(changed, files)
 
-    def _refresh(self, changed: Iterable[str] | None) -> set[str]:
+    def _refresh(self, changed: Iterable[str] | None, scanned: VaultFiles | None) -> set[str]:
         """Bring everything up to date with the disk; return the notes whose findings must be recomputed.
 
         `changed`: only these vault-relative paths changed (watch's events); they are read again even
-        if their size and mtime look the same. Default: scan the whole vault.
+        if their size and mtime look the same. Default: scan the whole vault (or take `scanned`, a scan
+        that started after the last refresh).
         """
-        started_ns = time.time_ns()
+        started_ns = scanned.started_ns if scanned is not None else time.time_ns()
         if changed is None:
-            files = scan_vault(self.config.vault, self.config.exclude_regex)
+            files = scanned or scan_vault(self.config.vault, self.config.exclude_regex)
             forced: set[str] = set()
             candidates: Iterable[NoteFile] = files.notes.values()
         else:
@@ -241,8 +274,8 @@ class Workspace:
             if self._links:
                 self._links.pop(path, None)
                 self._links_dirty = True
-        files_changed = bool(added or removed or not self._scanned)
-        self._scanned = True
+        first_scan, self._scanned = not self._scanned, True
+        files_changed = bool(added or removed or first_scan)
         if files_changed:
             self.all_files = every
             self._vault = None
@@ -276,6 +309,8 @@ class Workspace:
                 if old.stamp != stamp:  # touched, not changed
                     old.stamp, old.plain = stamp, None
                     self._dirty = True
+                elif file.mtime_ns < started_ns - cache.RACY_NS:  # saving now makes its stamp trusted
+                    self._dirty = True
                 self.notes.setdefault(file.path, note)
                 continue
             entry = self.add_parsed(file, note, key)
@@ -284,7 +319,7 @@ class Workspace:
                 changed_summaries.append(file.path)
                 if old.aliases != entry.aliases:
                     changed_aliases.update(fold(alias) for alias in (*old.aliases, *entry.aliases))
-        self._dirty = self._dirty or bool(invalid) or files_changed
+        self._dirty = self._dirty or bool(invalid or added or removed)
         if not files_changed and self._vault is not None:
             self._vault.forget(invalid, bool(changed_aliases))
         invalid |= self._dependents(changed_summaries, added | removed, changed_aliases)

@@ -6,10 +6,12 @@ import errno
 import os
 import re
 import stat
+import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from vaultkit.model import Finding, Span
 
@@ -17,8 +19,7 @@ NOTE_SUFFIX = ".md"
 _FILE_START = Span(1, 1, 1, 1)
 
 
-@dataclass(frozen=True, slots=True)
-class NoteFile:
+class NoteFile(NamedTuple):
     path: str  # vault-relative, '/' separators
     size: int
     mtime_ns: int
@@ -30,6 +31,7 @@ class VaultFiles:
     notes: dict[str, NoteFile] = field(default_factory=dict)  # by path, in path order after a scan
     attachments: set[str] = field(default_factory=set)
     skipped: dict[str, Finding] = field(default_factory=dict)  # VK003 for files that are never opened
+    started_ns: int = field(default_factory=time.time_ns)  # when the scan began: stamps are as of then
 
 
 def scan_vault(root: Path, exclude: re.Pattern[str] | None, under: str = "") -> VaultFiles:
@@ -107,23 +109,28 @@ def rescan_paths(root: Path, exclude: re.Pattern[str] | None, files: VaultFiles,
 def _scan_entry(
     entry: os.DirEntry[str], path: str, real_root: str, result: VaultFiles, pending: list[tuple[str, str]]
 ) -> None:
-    is_note = path.lower().endswith(NOTE_SUFFIX)
-    try:  # the kind comes from the directory listing; only notes and links cost a stat
-        if entry.is_symlink():
-            _scan_symlink(entry, path, real_root, result, is_note)
-        elif entry.is_dir(follow_symlinks=False):
+    try:  # the kind comes from the directory listing; only notes and unusual files cost a stat
+        if entry.is_dir(follow_symlinks=False):
             pending.append((entry.path, path + "/"))
         elif not entry.is_file(follow_symlinks=False):
-            if is_note:
-                kind = _file_type(entry.stat(follow_symlinks=False).st_mode)
-                result.skipped[path] = _skipped(path, f"is a {kind}, not a regular file; never opened")
-        elif is_note:
+            _scan_unusual(entry, path, real_root, result)
+        elif path.lower().endswith(NOTE_SUFFIX):
             info = entry.stat(follow_symlinks=False)
             result.notes[path] = NoteFile(path, info.st_size, info.st_mtime_ns, info.st_ino)
         else:
             result.attachments.add(path)
     except OSError:
         return
+
+
+def _scan_unusual(entry: os.DirEntry[str], path: str, real_root: str, result: VaultFiles) -> None:
+    """A symlink, FIFO, socket or device."""
+    is_note = path.lower().endswith(NOTE_SUFFIX)
+    if entry.is_symlink():
+        _scan_symlink(entry, path, real_root, result, is_note)
+    elif is_note:
+        kind = _file_type(entry.stat(follow_symlinks=False).st_mode)
+        result.skipped[path] = _skipped(path, f"is a {kind}, not a regular file; never opened")
 
 
 def _scan_symlink(entry: os.DirEntry[str], path: str, real_root: str, result: VaultFiles, is_note: bool) -> None:
