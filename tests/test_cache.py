@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from vaultkit.cache import cache_dir
+from vaultkit.cache import cache_dir, load
+from vaultkit.config import load_config
 
 from conftest import Run, write_vault
 
@@ -119,7 +120,9 @@ def test_config_and_checks_changes_invalidate(cli: CLI, root: Path) -> None:
 
 def test_truncated_or_garbage_cache_is_rebuilt(cli: CLI, root: Path) -> None:
     expected = lines(cli, root)
-    for name in ("index.bin", "links.bin"):
+    touch_later(root / "d.md", "[[a]] [[b]]\n")
+    assert lines(cli, root) == expected  # and now there is a delta too
+    for name in ("index.bin", "links.bin", "delta.bin"):
         path = cache_dir(root) / name
         data = path.read_bytes()
         path.write_bytes(data[: len(data) // 2])
@@ -130,6 +133,25 @@ def test_truncated_or_garbage_cache_is_rebuilt(cli: CLI, root: Path) -> None:
         touch_later(root / "b.md", "# One\n")
         assert lines(cli, root) == expected
     assert (cache_dir(root) / "index.bin").read_bytes() != b"not a cache file at all"  # rewritten
+
+
+def test_a_few_changes_are_written_as_a_delta(cli: CLI, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = lines(cli, root)
+    index = (cache_dir(root) / "index.bin").read_bytes()
+    touch_later(root / "d.md", "[[a]] [[nowhere]]\n")
+    assert lines(cli, root) == [*expected, "d.md:1:7: LK001 unresolved link: no note named 'nowhere'"]
+    assert (cache_dir(root) / "index.bin").read_bytes() == index  # only the delta was written
+    fingerprint = load_config(vault=root).fingerprint()
+    assert (snapshot := load(root, fingerprint)) is not None and snapshot.delta_paths == {"d.md"}
+    older_delta = (cache_dir(root) / "delta.bin").read_bytes()
+    monkeypatch.setattr("vaultkit.cache.DELTA_LIMIT", 0)  # the next change writes everything again
+    touch_later(root / "d.md", "[[a]]\n")
+    assert lines(cli, root) == expected
+    assert (cache_dir(root) / "index.bin").read_bytes() != index
+    monkeypatch.setattr("vaultkit.cache.DELTA_LIMIT", 512)
+    (cache_dir(root) / "delta.bin").write_bytes(older_delta)  # as a concurrent run could leave it
+    assert (snapshot := load(root, fingerprint)) is not None and snapshot.delta_paths == set()  # over another index
+    assert lines(cli, root) == expected
 
 
 def test_concurrent_runs_do_not_corrupt_the_cache(root: Path) -> None:

@@ -23,7 +23,7 @@ from vaultkit import __version__
 from vaultkit.files import VaultFiles
 from vaultkit.model import Edit, Finding, Fix, Severity, Span
 
-FORMAT = 1
+FORMAT = 3
 RACY_NS = 2_000_000_000  # a file written this close to the cache may change without changing its stamp
 
 
@@ -56,11 +56,24 @@ class Entry:
     key: bytes  # note_key of the file's bytes
     summary: bytes  # digest of what other notes' findings depend on (headings, blocks, frontmatter)
     aliases: tuple[str, ...]  # frontmatter aliases (LK001 messages elsewhere name them)
-    findings: tuple[Finding, ...] | None = None  # raw findings; None: not known for the current vault
+    restored: tuple[Finding, ...] | None = None  # see `findings`
     unresolved: bool = False  # the note has an LK001 finding (its message depends on every other name)
     facts: bytes = b""  # digest of the note's LinkFacts, so the links file is read only when they change
     directives: tuple[tuple[Any, ...], ...] = ()  # its suppression directives, as plain tuples
     plain: tuple[Any, ...] | None = None  # the form written to disk; None once anything above changes
+    stored: bytes | None = None  # findings as read from disk (marshalled), made objects on first use
+
+    @property
+    def findings(self) -> tuple[Finding, ...] | None:
+        """The note's raw findings; None: not known for the current vault."""
+        if self.restored is None and self.stored is not None:
+            self.restored = tuple(restore_finding(*fields) for fields in marshal.loads(self.stored))
+            self.stored = None
+        return self.restored
+
+    @findings.setter
+    def findings(self, value: tuple[Finding, ...] | None) -> None:
+        self.restored, self.stored = value, None
 
 
 # Where a note's links lead: resolved target paths and the folded names they were looked up by.
@@ -73,46 +86,86 @@ class Snapshot:
     written_ns: int
     files: frozenset[str]  # every file of the vault, notes and attachments
     entries: dict[str, Entry] = field(default_factory=dict)
-    generation: str = ""  # names the links file written with this index
+    generation: str = ""  # names this index: a delta applies only to the index it was written over
+    links_generation: str = ""  # names the links file that goes with it
+    delta_paths: set[str] = field(default_factory=set)  # entries changed since the index was written
+    delta_links: dict[str, LinkFacts | None] = field(default_factory=dict)  # link facts changed (None: gone)
+
+
+# Three files: the index (every note's entry), the links (where every note's links lead, read only when
+# a change needs them) and a delta (the entries and link facts changed since the index was written). A
+# run that changed a few notes writes only the delta; once it grows past DELTA_LIMIT, everything is
+# written again. Each file names the one it goes with, so files written by concurrent runs are never
+# mixed: an index whose delta is lost is still true, only older.
+
+DELTA_LIMIT = 512
 
 
 def load(vault: Path, fingerprint: str) -> Snapshot | None:
     """The last snapshot for this vault and configuration, or None (missing, stale or unreadable)."""
-    data = _read(cache_dir(vault) / "index.bin", _version(fingerprint))
+    folder = cache_dir(vault)
+    version = _version(fingerprint)
     try:
-        written_ns, files, generation, entries = data
-        return Snapshot(
+        generation, links_generation, written_ns, files, entries = _read(folder / "index.bin", version)
+        snapshot = Snapshot(
             fingerprint,
             written_ns,
             files,
             {path: _entry(fields) for path, fields in entries.items()},
             generation,
+            links_generation,
         )
     except (TypeError, ValueError):
         return None
+    try:
+        base, written_ns, files, paths, changed, links = _read(folder / "delta.bin", version)
+        if base == generation:
+            kept = {path: snapshot.entries[path] for path in paths if path in snapshot.entries}
+            kept.update((path, _entry(fields)) for path, fields in changed.items())
+            snapshot.entries, snapshot.files, snapshot.written_ns = kept, files, written_ns
+            snapshot.delta_paths, snapshot.delta_links = set(changed), links
+    except (TypeError, ValueError):
+        pass  # no delta, or not one that can be trusted: the index alone
+    return snapshot
 
 
 def load_links(vault: Path, snapshot: Snapshot) -> dict[str, LinkFacts] | None:
-    """The link facts written together with `snapshot`, or None."""
+    """The link facts that go with `snapshot`, or None."""
     data = _read(cache_dir(vault) / "links.bin", _version(snapshot.fingerprint))
-    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == snapshot.generation):
+    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == snapshot.links_generation):
         return None
     links = data[1]
-    return links if isinstance(links, dict) else None
+    if not isinstance(links, dict):
+        return None
+    for path, facts in snapshot.delta_links.items():
+        if facts is None:
+            links.pop(path, None)
+        else:
+            links[path] = facts
+    return links
 
 
 def save(vault: Path, snapshot: Snapshot, links: dict[str, LinkFacts] | None) -> None:
-    """Write the links (when they changed) and then the index that names them."""
+    """Write the changes as a delta; or, given every note's link facts in `links` (no index yet, or the
+    delta grew too big), everything."""
     folder = cache_dir(vault)
     version = _version(snapshot.fingerprint)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        if links is not None:
-            snapshot.generation = os.urandom(8).hex()
-            _write_atomically(folder / "links.bin", marshal.dumps((version, (snapshot.generation, links))))
+        if links is None:
+            changed = {path: _plain_entry(snapshot.entries[path]) for path in snapshot.delta_paths}
+            paths = tuple(snapshot.entries)
+            data = (snapshot.generation, snapshot.written_ns, snapshot.files, paths, changed, snapshot.delta_links)
+            _write_atomically(folder / "delta.bin", marshal.dumps((version, data)))
+            return
+        if snapshot.delta_links or not snapshot.links_generation:
+            snapshot.links_generation = os.urandom(8).hex()
+            _write_atomically(folder / "links.bin", marshal.dumps((version, (snapshot.links_generation, links))))
+        snapshot.generation = os.urandom(8).hex()  # any delta written over the old index no longer applies
         entries = {path: _plain_entry(entry) for path, entry in snapshot.entries.items()}
-        data = (snapshot.written_ns, snapshot.files, snapshot.generation, entries)
-        _write_atomically(folder / "index.bin", marshal.dumps((version, data)))
+        index = (snapshot.generation, snapshot.links_generation, snapshot.written_ns, snapshot.files, entries)
+        _write_atomically(folder / "index.bin", marshal.dumps((version, index)))
+        snapshot.delta_paths, snapshot.delta_links = set(), {}
     except (OSError, ValueError):
         pass  # a cache that cannot be written only costs speed
 
@@ -161,12 +214,13 @@ def _answer_path(vault: Path, query: str) -> Path:
 
 
 # The files hold plain tuples written with marshal: named tuples and dataclasses cost several times
-# more to pickle and unpickle, and an unchanged vault is answered from this file alone.
+# more to pickle and unpickle. Each note's findings are marshalled apart, so that loading the index
+# costs one bytes object per note and only the findings asked for are ever unpacked.
 
 
 def _plain_entry(entry: Entry) -> tuple[Any, ...]:
     if entry.plain is None:
-        findings = None if entry.findings is None else tuple(plain_finding(f) for f in entry.findings)
+        findings = None if entry.findings is None else marshal.dumps(tuple(plain_finding(f) for f in entry.findings))
         entry.plain = (
             entry.stamp,
             entry.key,
@@ -182,8 +236,7 @@ def _plain_entry(entry: Entry) -> tuple[Any, ...]:
 
 def _entry(plain: tuple[Any, ...]) -> Entry:
     stamp, key, summary, aliases, findings, unresolved, facts, directives = plain
-    restored = None if findings is None else tuple(restore_finding(*fields) for fields in findings)
-    return Entry(stamp, key, summary, aliases, restored, unresolved, facts, directives, plain)
+    return Entry(stamp, key, summary, aliases, None, unresolved, facts, directives, plain, findings)
 
 
 def plain_finding(finding: Finding) -> tuple[Any, ...]:

@@ -172,7 +172,7 @@ class Workspace:
         self._written_ns = 0
         self._dirty = False
         self._links: dict[str, cache.LinkFacts] | None = {}  # None: on disk, not read yet
-        self._links_dirty = False
+        self._links_changed: dict[str, cache.LinkFacts | None] = {}  # since the last save (None: gone)
         self._snapshot = cache.load(config.vault, self._fingerprint) if use_cache else None
         if self._snapshot is not None:
             self.entries = self._snapshot.entries
@@ -189,6 +189,12 @@ class Workspace:
                 for entry in self.entries.values():
                     entry.findings = entry.plain = None
                     entry.facts = b""
+                self._snapshot = None  # and everything is written afresh
+            for path, facts in self._links_changed.items():
+                if facts is None:
+                    loaded.pop(path, None)
+                else:
+                    loaded[path] = facts
             self._links = loaded
         return self._links
 
@@ -222,6 +228,8 @@ class Workspace:
         self.facts.pop(file.path, None)
         summary, aliases = _summary(note) if self.tracking else (b"", ())
         entry = cache.Entry((file.size, file.mtime_ns, file.inode), key, summary, aliases)
+        if (old := self.entries.get(file.path)) is not None:
+            entry.facts = old.facts  # what the links file holds for it: rewritten only if its links changed
         self.entries[file.path] = entry
         return entry
 
@@ -271,9 +279,7 @@ class Workspace:
             del self.entries[path]
             self.notes.pop(path, None)
             self.facts.pop(path, None)
-            if self._links:
-                self._links.pop(path, None)
-                self._links_dirty = True
+            self.set_link_facts(path, None)
         first_scan, self._scanned = not self._scanned, True
         files_changed = bool(added or removed or first_scan)
         if files_changed:
@@ -398,9 +404,14 @@ class Workspace:
     def link_facts_of(self, path: str) -> cache.LinkFacts | None:
         return self._link_facts().get(path) if self.tracking else None
 
-    def set_link_facts(self, path: str, facts: cache.LinkFacts) -> None:
-        self._link_facts()[path] = facts
-        self._links_dirty = True
+    def set_link_facts(self, path: str, facts: cache.LinkFacts | None) -> None:
+        """Record where a note's links now lead (None: the note is gone), without reading the links file."""
+        self._links_changed[path] = facts
+        if self._links is not None:
+            if facts is None:
+                self._links.pop(path, None)
+            else:
+                self._links[path] = facts
 
     def report(self, wanted: set[str], selection: Selection) -> list[Finding]:
         """What the user sees for `wanted`: the findings selected and not suppressed, at their
@@ -438,19 +449,36 @@ class Workspace:
         facts = (tuple(sorted(targets)), tuple(sorted(names)))
         digest = cache.note_key("", repr(facts).encode("utf-8", "surrogatepass"), False)
         if digest != entry.facts:
-            self._link_facts()[note.path] = facts
+            self.set_link_facts(note.path, facts)
             entry.facts = digest
-            self._links_dirty = True
 
     def save(self) -> None:
+        """Write what changed to the cache: a delta over the last full write, or (none yet, or the delta
+        has grown too big) everything."""
         if not (self.use_cache and self._dirty):
             return
-        links = self._links if self._links_dirty else None
-        generation = self._snapshot.generation if self._snapshot else ""
-        snapshot = cache.Snapshot(self._fingerprint, self._written_ns, self.all_files, self.entries, generation)
+        none = cache.Snapshot(self._fingerprint, 0, frozenset())
+        base = self._snapshot or none
+        changed = {path for path in base.delta_paths if path in self.entries}
+        changed.update(path for path, entry in self.entries.items() if entry.plain is None)
+        links = None
+        if not base.generation or len(changed) + len(base.delta_links) + len(self._links_changed) > cache.DELTA_LIMIT:
+            links = self._link_facts()
+            base = self._snapshot or none  # reading the links file may have found it lost: write it again
+        snapshot = cache.Snapshot(
+            self._fingerprint,
+            self._written_ns,
+            self.all_files,
+            self.entries,
+            base.generation,
+            base.links_generation,
+            changed,
+            {**base.delta_links, **self._links_changed},
+        )
         cache.save(self.config.vault, snapshot, links)
         self._snapshot = snapshot
-        self._dirty = self._links_dirty = False
+        self._dirty = False
+        self._links_changed = {}
 
 
 def _kinds() -> dict[str, Kind]:
