@@ -150,8 +150,7 @@ def _scan_symlink(entry: os.DirEntry[str], path: str, real_root: str, result: Va
         result.attachments.add(path)
 
 
-@dataclass(frozen=True, slots=True)
-class _Target:
+class _Target(NamedTuple):
     stat: os.stat_result
 
     def is_dir(self) -> bool:

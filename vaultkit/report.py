@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from vaultkit import __version__
@@ -13,8 +12,7 @@ from vaultkit.model import Finding
 from vaultkit.rules import RULES
 
 
-@dataclass(frozen=True)
-class ReportContext:
+class ReportContext(NamedTuple):
     notes: int  # notes checked
     prefix: str = ""  # the vault root relative to the working directory, for CI paths ("vault/")
 

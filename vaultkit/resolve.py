@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from vaultkit.model import Note
 
@@ -32,8 +33,7 @@ def folder_of(path: str) -> str:
     return path.rpartition("/")[0]
 
 
-@dataclass(frozen=True, slots=True)
-class Resolution:
+class Resolution(NamedTuple):
     path: str | None  # the file the link opens; None: unresolved
     outside: bool = False  # a relative link that climbs out of the vault root
     ties: tuple[str, ...] = ()  # other files tied with `path` (ambiguous link)
@@ -60,14 +60,14 @@ class VaultIndex:
     _aliases: dict[str, str] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        self.files = tuple(self.files)
+        files = self.files = tuple(self.files)
+        joined = "\n".join(files)  # folded in one pass: '\n' changes no neighbour (unless a name holds one)
+        one_pass = joined.count("\n") == len(files) - 1
+        folded = fold(joined).split("\n") if one_pass else [fold(path) for path in files]
+        self._folded = dict(zip(files, folded, strict=True))
+        self.by_path = dict(zip(folded, files, strict=True))
         self.by_name = {}
-        self.by_path = {}
-        self._folded = {}
-        for path in self.files:
-            key = fold(path)
-            self.by_path[key] = path
-            self._folded[path] = key
+        for path, key in zip(files, folded, strict=True):
             self.by_name.setdefault(key.rpartition("/")[2], []).append(path)
 
     def resolve(self, target: str, source: str) -> Resolution:

@@ -25,6 +25,7 @@ def suggestion(target: str, vault: VaultIndex) -> str | None:
 
 
 _NOT_LETTERS = re.compile(r"[\W_]+")
+_NOT_LETTERS_NOR_SLASH = re.compile(r"(?:[^\w/]|_)+")
 
 
 def _skeleton(name: str) -> str:
@@ -47,9 +48,12 @@ class _SuggestIndex:
         self.by_length: dict[int, list[int]] = defaultdict(list)  # stem length -> indexes into names
         self.deletions: dict[int, int | list[int]] | None = None
         self.scans = 0
-        for key in vault.by_name:
-            stem = _stem(key)
-            self.skeletons[_skeleton(stem)].append(key)
+        keys = list(vault.by_name)
+        stems = [_stem(key) for key in keys]
+        # every skeleton in one pass: names hold no '/', so it can stand between them
+        skeletons = _NOT_LETTERS_NOR_SLASH.sub("", "/".join(stems)).split("/")
+        for key, stem, skeleton in zip(keys, stems, skeletons, strict=True):
+            self.skeletons[skeleton].append(key)
             if len(stem) <= _MAX_NAME:
                 self.by_length[len(stem)].append(len(self.names))
                 self.names.append((key, stem))

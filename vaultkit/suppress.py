@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from vaultkit.model import Finding, Note, Span
 from vaultkit.rules import RULES, expand_codes
@@ -28,8 +27,7 @@ FRONTMATTER_KEY = "vaultkit-disable"
 Scope = Literal["next-line", "range", "note", "enable"]
 
 
-@dataclass(frozen=True, slots=True)
-class Directive:
+class Directive(NamedTuple):
     scope: Scope
     codes: frozenset[str]  # codes it names; ALL for every code
     span: Span  # where it is written

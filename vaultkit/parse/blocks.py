@@ -10,11 +10,10 @@ checks the fast path against mistune on generated Markdown.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class HeadingBlock:
+class HeadingBlock(NamedTuple):
     line: int  # 0-based line index in the whole text
     level: int
     text: str
@@ -24,8 +23,7 @@ class HeadingBlock:
     width: int = 0  # code points in its line, when known
 
 
-@dataclass(frozen=True, slots=True)
-class Region:
+class Region(NamedTuple):
     """Lines that are code or HTML: inclusive 0-based lines, and the text offsets they cover."""
 
     first_line: int
@@ -34,8 +32,7 @@ class Region:
     end: int  # just past the newline of the last line
 
 
-@dataclass(frozen=True, slots=True)
-class Blocks:
+class Blocks(NamedTuple):
     excluded: tuple[Region, ...]
     headings: tuple[HeadingBlock, ...]
     comments: tuple[Region, ...] = ()  # HTML blocks that are comments (suppression directives live there)

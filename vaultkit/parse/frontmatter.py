@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from vaultkit.model import Finding, Span
 from vaultkit.parse.simple_yaml import read_simple
@@ -15,8 +14,7 @@ _FENCE = re.compile(r"---[ \t]*\r?$")
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
 
 
-@dataclass(frozen=True, slots=True)
-class Frontmatter:
+class Frontmatter(NamedTuple):
     data: dict[str, Any] | None
     end_line: int  # line of the closing fence; 0 when the note has no (closed) frontmatter
     problems: tuple[Finding, ...]
