@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from vaultkit import __version__
-from vaultkit.files import VaultFiles
+from vaultkit.files import VaultFiles, write_atomically
 from vaultkit.model import Edit, Finding, Fix, Severity, Span
 
-FORMAT = 3
+FORMAT = 4
 RACY_NS = 2_000_000_000  # a file written this close to the cache may change without changing its stamp
 
 
@@ -90,6 +90,8 @@ class Snapshot:
     links_generation: str = ""  # names the links file that goes with it
     delta_paths: set[str] = field(default_factory=set)  # entries changed since the index was written
     delta_links: dict[str, LinkFacts | None] = field(default_factory=dict)  # link facts changed (None: gone)
+    index_paths: frozenset[str] = frozenset()  # the notes and files as the index has them
+    index_files: frozenset[str] = frozenset()
 
 
 # Three files: the index (every note's entry), the links (where every note's links lead, read only when
@@ -114,15 +116,19 @@ def load(vault: Path, fingerprint: str) -> Snapshot | None:
             {path: _entry(fields) for path, fields in entries.items()},
             generation,
             links_generation,
+            index_paths=frozenset(entries),
+            index_files=files,
         )
     except (TypeError, ValueError):
         return None
     try:
-        base, written_ns, files, paths, changed, links = _read(folder / "delta.bin", version)
+        base, written_ns, files, removed, changed, links = _read(folder / "delta.bin", version)
         if base == generation:
-            kept = {path: snapshot.entries[path] for path in paths if path in snapshot.entries}
-            kept.update((path, _entry(fields)) for path, fields in changed.items())
-            snapshot.entries, snapshot.files, snapshot.written_ns = kept, files, written_ns
+            for path in removed:
+                snapshot.entries.pop(path, None)
+            snapshot.entries.update((path, _entry(fields)) for path, fields in changed.items())
+            snapshot.files = snapshot.files if files is None else files
+            snapshot.written_ns = written_ns
             snapshot.delta_paths, snapshot.delta_links = set(changed), links
     except (TypeError, ValueError):
         pass  # no delta, or not one that can be trusted: the index alone
@@ -154,18 +160,20 @@ def save(vault: Path, snapshot: Snapshot, links: dict[str, LinkFacts] | None) ->
         folder.mkdir(parents=True, exist_ok=True)
         if links is None:
             changed = {path: _plain_entry(snapshot.entries[path]) for path in snapshot.delta_paths}
-            paths = tuple(snapshot.entries)
-            data = (snapshot.generation, snapshot.written_ns, snapshot.files, paths, changed, snapshot.delta_links)
-            _write_atomically(folder / "delta.bin", marshal.dumps((version, data)))
+            removed = tuple(path for path in snapshot.index_paths if path not in snapshot.entries)
+            files = None if snapshot.files == snapshot.index_files else snapshot.files
+            data = (snapshot.generation, snapshot.written_ns, files, removed, changed, snapshot.delta_links)
+            write_atomically(folder / "delta.bin", marshal.dumps((version, data)))
             return
         if snapshot.delta_links or not snapshot.links_generation:
             snapshot.links_generation = os.urandom(8).hex()
-            _write_atomically(folder / "links.bin", marshal.dumps((version, (snapshot.links_generation, links))))
+            write_atomically(folder / "links.bin", marshal.dumps((version, (snapshot.links_generation, links))))
         snapshot.generation = os.urandom(8).hex()  # any delta written over the old index no longer applies
         entries = {path: _plain_entry(entry) for path, entry in snapshot.entries.items()}
         index = (snapshot.generation, snapshot.links_generation, snapshot.written_ns, snapshot.files, entries)
-        _write_atomically(folder / "index.bin", marshal.dumps((version, index)))
+        write_atomically(folder / "index.bin", marshal.dumps((version, index)))
         snapshot.delta_paths, snapshot.delta_links = set(), {}
+        snapshot.index_paths, snapshot.index_files = frozenset(entries), snapshot.files
     except (OSError, ValueError):
         pass  # a cache that cannot be written only costs speed
 
@@ -200,7 +208,7 @@ def save_answer(vault: Path, query: str, state: tuple[Any, ...], output: bytes, 
     path = _answer_path(vault, query)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path, marshal.dumps((_version(query), (state, output, code))))
+        write_atomically(path, marshal.dumps((_version(query), (state, output, code))))
         kept = sorted(path.parent.glob("answer-*.bin"), key=lambda each: each.stat().st_mtime_ns, reverse=True)
         for old in kept[ANSWERS_KEPT:]:
             old.unlink()
@@ -276,17 +284,3 @@ def _read(path: Path, version: str) -> Any:
 def _version(fingerprint: str) -> str:
     digest = hashlib.sha256(fingerprint.encode("utf-8", "surrogatepass")).hexdigest()
     return f"{FORMAT}:{__version__}:{sys.version_info[:2]}:{marshal.version}:{digest}"
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    import tempfile
-
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise

@@ -474,6 +474,8 @@ class Workspace:
             base.links_generation,
             changed,
             {**base.delta_links, **self._links_changed},
+            base.index_paths,
+            base.index_files,
         )
         cache.save(self.config.vault, snapshot, links)
         self._snapshot = snapshot

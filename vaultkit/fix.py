@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import difflib
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
+from vaultkit.files import write_atomically
 from vaultkit.model import Edit, Finding
 
 BOM = "\ufeff"
@@ -35,7 +34,7 @@ def apply_fixes(root: Path, findings: Sequence[Finding], write: bool) -> tuple[l
         changed.append(path)
         patches.append(unified_diff(path, before, after))
         if write:
-            write_atomically(file, after.encode("utf-8"))
+            write_atomically(file, after.encode("utf-8"), hidden=True, durable=True)
     return changed, "".join(patches)
 
 
@@ -84,20 +83,3 @@ def _diff_lines(text: str) -> list[str]:
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n\\ No newline at end of file\n"
     return lines
-
-
-def write_atomically(file: Path, data: bytes) -> None:
-    """Write a temp file beside the note and rename it over the note: readers never see half a file."""
-    mode = file.stat().st_mode & 0o7777
-    handle, temp = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.", suffix=".vaultkit-tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, file)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
