@@ -38,8 +38,10 @@ TARGETS = {  # figure at 10,000 notes: (limit, what it is a ratio to)
 
 def timed(command: list[str], env: dict[str, str], sample: bool = False) -> tuple[float, int, bytes]:
     """Wall seconds, peak memory in bytes, stdout of one run of `command`. The peak is the kernel's
-    max RSS of the process; with `sample`, the largest sum of the RSS of the process and its
-    children sampled every 5 ms (vaultkit forks a second process for a cold check)."""
+    max RSS of the process; with `sample` (vaultkit forks a second process for a cold check), the
+    largest proportional set size of the process and its children together, sampled every 5 ms:
+    the memory the two use, with the pages they share after the fork counted once (summing their
+    RSS would count those twice)."""
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, env=env)
@@ -48,18 +50,18 @@ def timed(command: list[str], env: dict[str, str], sample: bool = False) -> tupl
             pid, status, usage = os.wait4(process.pid, os.WNOHANG if sample else 0)
             if pid:
                 break
-            peak_sum = max(peak_sum, tree_rss(process.pid))
+            peak_sum = max(peak_sum, tree_memory(process.pid))
             time.sleep(0.005)
         elapsed = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode not in (0, 1):
             sys.exit(f"failed ({process.returncode}): {' '.join(command)}")
         out.seek(0)
-        return elapsed, max(usage.ru_maxrss * 1024, peak_sum), out.read()
+        return elapsed, peak_sum if sample else usage.ru_maxrss * 1024, out.read()
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and its children, from /proc."""
+def tree_memory(pid: int) -> int:
+    """Proportional set size of a process and its children, from /proc (Linux)."""
     total = 0
     pids = [pid]
     try:
@@ -69,8 +71,8 @@ def tree_rss(pid: int) -> int:
         pass
     for each in pids:
         try:
-            for line in Path(f"/proc/{each}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{each}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
                     total += int(line.split()[1]) * 1024
         except OSError:
             continue
@@ -120,7 +122,7 @@ def measure(vault: Path, runs: int, cache_dir: Path) -> tuple[dict[str, list[flo
             for name, command in figures.items():
                 if name == "warm":
                     timed(vaultkit, env)  # the cache now matches the vault: what follows is warm
-                seconds, peak, output = timed(command(), env, sample=name.startswith("cold"))
+                seconds, peak, output = timed(command(), env, sample=name == "cold")
                 times[name].append(seconds)
                 memory[name] = max(memory.get(name, 0), peak)
                 if name == "cold":
@@ -168,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             f" (target <= {limit})  {verdict}   [{small[0][name]:.3f} s]"
         )
     print(f"  cold on one core {medians['cold, one core']:6.3f} s (VAULTKIT_WORKERS=1)")
-    for name in ("cold", "cold, one core"):  # cold: both processes together
+    for name in ("cold", "cold, one core"):  # cold: both processes, shared pages once; one core: max RSS
         peak = memory[name]
         print(
             f"  peak memory, {name + ':':<15} {peak / 1e6:6.1f} MB = {peak / on_disk:4.2f} x bytes on disk"

@@ -5,6 +5,8 @@ the `added` event, on the 10,000-note vault; compared with a cold check of the s
 
 Run by hand, not by CI. Each save appends a link to a note that does not exist, so each one must
 produce exactly one `added` event; the debounce (0.2 s by default, here --debounce 0) is excluded.
+It works on a copy of the vault: an interrupted run never leaves its edits in the vault that
+bench/run.py scores.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import argparse
 import json
 import os
 import queue
+import shutil
 import statistics
 import subprocess
 import sys
@@ -29,9 +32,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vault", type=Path, default=DEFAULT_VAULT)
     parser.add_argument("--saves", type=int, default=15)
     args = parser.parse_args(argv)
-    vault: Path = args.vault
-    if not (vault / ".expected.json").is_file():
-        sys.exit(f"{vault}: generate it first (python bench/run.py does)")
+    if not (args.vault / ".expected.json").is_file():
+        sys.exit(f"{args.vault}: generate it first (python bench/run.py does)")
+    with tempfile.TemporaryDirectory(prefix="vaultkit-watch-bench-") as work:
+        vault = Path(work) / "vault"
+        shutil.copytree(args.vault, vault, symlinks=True)
+        return measure(vault, args.saves)
+
+
+def measure(vault: Path, saves: int) -> int:
     env = {**os.environ, "VAULTKIT_CACHE_DIR": str(Path(tempfile.gettempdir()) / "vaultkit-bench" / "watch-cache")}
     cold = []
     for _ in range(3):
@@ -43,12 +52,8 @@ def main(argv: list[str] | None = None) -> int:
             check=False,
         )
         cold.append(time.perf_counter() - start)
-    watch = subprocess.Popen(
-        [sys.executable, "-m", "vaultkit", "watch", "--vault", str(vault), "--format", "jsonl", "--debounce", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    command = [sys.executable, "-m", "vaultkit", "watch", "--vault", str(vault), "--format", "jsonl"]
+    watch = subprocess.Popen([*command, "--debounce", "0", "--no-sync"], stdout=subprocess.PIPE, text=True, env=env)
     events: queue.Queue[tuple[float, dict[str, object]]] = queue.Queue()
 
     def read() -> None:
@@ -57,8 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             events.put((time.perf_counter(), json.loads(line)))
 
     threading.Thread(target=read, daemon=True).start()
-    notes = sorted(vault.rglob("*.md"))[:: max(1, 10000 // args.saves)][: args.saves]
-    originals = {path: path.read_bytes() for path in notes}
+    notes = sorted(vault.rglob("*.md"))[:: max(1, 10000 // saves)][:saves]
     elapsed_ms: list[float] = []
     to_event: list[float] = []
     try:
@@ -86,8 +90,6 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         watch.terminate()
         watch.wait()
-        for path, data in originals.items():
-            path.write_bytes(data)
     cold_s = statistics.median(cold)
     check_ms = statistics.median(elapsed_ms)
     print(f"cold check (--no-cache, median of 3): {cold_s:.3f} s")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from vaultkit import engine, parallel
-from vaultkit.config import load_config
-from vaultkit.engine import Selection, Workspace, check_vault
+from vaultkit.config import Selection, load_config
+from vaultkit.engine import Workspace, check_vault
 
 from conftest import write_vault
 

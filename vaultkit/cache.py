@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from vaultkit import __version__
-from vaultkit.files import VaultFiles, write_atomically
+from vaultkit.files import write_atomically
 from vaultkit.model import Edit, Finding, Fix, Severity, Span
 
 FORMAT = 4
@@ -106,9 +106,9 @@ DELTA_LIMIT = 512
 def load(vault: Path, fingerprint: str) -> Snapshot | None:
     """The last snapshot for this vault and configuration, or None (missing, stale or unreadable)."""
     folder = cache_dir(vault)
-    version = _version(fingerprint)
+    version = version_tag(fingerprint)
     try:
-        generation, links_generation, written_ns, files, entries = _read(folder / "index.bin", version)
+        generation, links_generation, written_ns, files, entries = read_cache_file(folder / "index.bin", version)
         snapshot = Snapshot(
             fingerprint,
             written_ns,
@@ -122,7 +122,7 @@ def load(vault: Path, fingerprint: str) -> Snapshot | None:
     except (TypeError, ValueError):
         return None
     try:
-        base, written_ns, files, removed, changed, links = _read(folder / "delta.bin", version)
+        base, written_ns, files, removed, changed, links = read_cache_file(folder / "delta.bin", version)
         if base == generation:
             for path in removed:
                 snapshot.entries.pop(path, None)
@@ -137,7 +137,7 @@ def load(vault: Path, fingerprint: str) -> Snapshot | None:
 
 def load_links(vault: Path, snapshot: Snapshot) -> dict[str, LinkFacts] | None:
     """The link facts that go with `snapshot`, or None."""
-    data = _read(cache_dir(vault) / "links.bin", _version(snapshot.fingerprint))
+    data = read_cache_file(cache_dir(vault) / "links.bin", version_tag(snapshot.fingerprint))
     if not (isinstance(data, tuple) and len(data) == 2 and data[0] == snapshot.links_generation):
         return None
     links = data[1]
@@ -155,7 +155,7 @@ def save(vault: Path, snapshot: Snapshot, links: dict[str, LinkFacts] | None) ->
     """Write the changes as a delta; or, given every note's link facts in `links` (no index yet, or the
     delta grew too big), everything."""
     folder = cache_dir(vault)
-    version = _version(snapshot.fingerprint)
+    version = version_tag(snapshot.fingerprint)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         if links is None:
@@ -176,49 +176,6 @@ def save(vault: Path, snapshot: Snapshot, links: dict[str, LinkFacts] | None) ->
         snapshot.index_paths, snapshot.index_files = frozenset(entries), snapshot.files
     except (OSError, ValueError):
         pass  # a cache that cannot be written only costs speed
-
-
-# An unchanged vault asked the same question gets the same answer: the output of the last runs is kept
-# with the stamps of every file it was computed from, and given again while they all match.
-
-ANSWERS_KEPT = 8  # the last few questions (the whole vault, a pre-commit run, an editor's file...)
-
-
-def vault_state(files: VaultFiles) -> tuple[Any, ...] | None:
-    """Everything about the vault's files an answer depends on; None when a note changed too recently
-    for its stamp to be trusted (it could change again within the same clock tick)."""
-    notes = tuple((path, note.size, note.mtime_ns, note.inode) for path, note in files.notes.items())
-    if any(note[2] >= files.started_ns - RACY_NS for note in notes):
-        return None
-    skipped = tuple(sorted((path, finding.message) for path, finding in files.skipped.items()))
-    return notes, tuple(sorted(files.attachments)), skipped
-
-
-def load_answer(vault: Path, query: str, state: tuple[Any, ...]) -> tuple[bytes, int] | None:
-    """The output and exit code last given for `query`, if every file is as it was then."""
-    data = _read(_answer_path(vault, query), _version(query))
-    if isinstance(data, tuple) and len(data) == 3 and data[0] == state:
-        output, code = data[1:]
-        if isinstance(output, bytes) and isinstance(code, int):
-            return output, code
-    return None
-
-
-def save_answer(vault: Path, query: str, state: tuple[Any, ...], output: bytes, code: int) -> None:
-    path = _answer_path(vault, query)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, marshal.dumps((_version(query), (state, output, code))))
-        kept = sorted(path.parent.glob("answer-*.bin"), key=lambda each: each.stat().st_mtime_ns, reverse=True)
-        for old in kept[ANSWERS_KEPT:]:
-            old.unlink()
-    except (OSError, ValueError):
-        pass
-
-
-def _answer_path(vault: Path, query: str) -> Path:
-    name = hashlib.blake2b(query.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
-    return cache_dir(vault) / f"answer-{name}.bin"
 
 
 # The files hold plain tuples written with marshal: named tuples and dataclasses cost several times
@@ -271,7 +228,7 @@ def restore_finding(
     return Finding(path, Span(line, column, end_line, end_column), code, message, severity, restored)
 
 
-def _read(path: Path, version: str) -> Any:
+def read_cache_file(path: Path, version: str) -> Any:
     try:
         data: Any = marshal.loads(path.read_bytes())
     except Exception:  # a missing, truncated, corrupt or foreign file is never trusted: start afresh
@@ -281,6 +238,6 @@ def _read(path: Path, version: str) -> Any:
     return data[1]
 
 
-def _version(fingerprint: str) -> str:
+def version_tag(fingerprint: str) -> str:
     digest = hashlib.sha256(fingerprint.encode("utf-8", "surrogatepass")).hexdigest()
     return f"{FORMAT}:{__version__}:{sys.version_info[:2]}:{marshal.version}:{digest}"

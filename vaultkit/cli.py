@@ -8,13 +8,16 @@ import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from vaultkit import __version__
 from vaultkit.model import ConfigError
 from vaultkit.rules import RULES, expand_codes
+
+if TYPE_CHECKING:
+    from vaultkit.engine import CheckRun
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 FORMATS = ("text", "json", "sarif", "github")
@@ -110,9 +113,8 @@ def check(
     debug: bool,
 ) -> int:
     """Index the whole vault and report findings for PATHS (default: the whole vault)."""
-    from vaultkit.config import load_config
-    from vaultkit.engine import CheckRun, Selection, answer_check, check_vault
-    from vaultkit.report import REPORTERS, ReportContext
+    from vaultkit.answers import answer_check
+    from vaultkit.config import Selection, load_config
 
     if fix and diff:
         raise click.UsageError("--fix and --diff cannot be combined: --diff shows what --fix would write")
@@ -121,6 +123,8 @@ def check(
     progress = Progress()
 
     def render(run: CheckRun) -> tuple[str, int]:
+        from vaultkit.report import REPORTERS, ReportContext
+
         progress.clear()
         context = ReportContext(run.notes_checked, _prefix(config.vault))
         output = REPORTERS[output_format](run.findings, context)
@@ -134,6 +138,8 @@ def check(
         answer, code = answer_check(config, paths, question, render, selection=selection, progress=progress)
         write(answer)
         return code
+    from vaultkit.engine import check_vault
+
     removed = None
     if staged_removals:
         from vaultkit.files import staged_removals as removals_in_git

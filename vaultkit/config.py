@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from vaultkit.globs import compile_globs
-from vaultkit.kinds.base import CheckDef
-from vaultkit.model import ConfigError
-from vaultkit.rules import expand_codes
+from vaultkit.model import ConfigError, Finding, Severity
+from vaultkit.rules import RULES, expand_codes
 from vaultkit.settings import SyncSettings
+
+if TYPE_CHECKING:  # the kinds are imported only when a vault has check definitions
+    from vaultkit.kinds.base import CheckDef
 
 CONFIG_NAMES = (".vaultkit.yaml", "vaultkit.yaml", "pyproject.toml")
 DEFAULT_EXCLUDE = (".obsidian/**", ".trash/**")
@@ -48,6 +50,36 @@ class Config:
                 parts.append(f"{path}:missing")
         parts.extend(repr(check) for check in self.checks)
         return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which codes are reported and at which severity: config merged with the command line."""
+
+    select: frozenset[str] | None = None
+    ignore: frozenset[str] = frozenset()
+    severity: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, config: Config, select: set[str] | None = None, ignore: Iterable[str] = ()) -> Selection:
+        chosen = frozenset(select) if select is not None else config.select
+        return cls(chosen, frozenset(config.ignore) | frozenset(ignore), dict(config.severity))
+
+    def key(self) -> tuple[object, ...]:
+        """The selection as a value that is the same in every run (sets have no stable order)."""
+        chosen = None if self.select is None else sorted(self.select)
+        return chosen, sorted(self.ignore), sorted(self.severity.items())
+
+    def wants(self, code: str) -> bool:
+        if self.select is not None and code not in self.select:
+            return False
+        return code not in self.ignore and self.severity.get(code) != "off"
+
+    def apply(self, finding: Finding) -> Finding | None:
+        if not self.wants(finding.code):
+            return None
+        severity = cast(Severity, self.severity.get(finding.code, RULES[finding.code].severity))
+        return finding if finding.severity == severity else finding._replace(severity=severity)
 
 
 def find_config(start: Path) -> Path | None:
@@ -331,6 +363,7 @@ def load_checks(entries: list[Path]) -> tuple[tuple[CheckDef, ...], tuple[Path, 
 
 def _check(path: Path, item: Any) -> CheckDef:
     from vaultkit.kinds import KINDS  # only a vault with check definitions needs the kinds
+    from vaultkit.kinds.base import CheckDef
 
     if not isinstance(item, dict):
         raise ConfigError(f"{path}: a check definition must be a mapping, got {_describe(item)}")

@@ -10,16 +10,17 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING
 
 from vaultkit import cache, suppress
-from vaultkit.config import Config
+from vaultkit.config import Config, Selection
 from vaultkit.files import NoteFile, VaultFiles, read_note, rescan_paths, scan_vault
-from vaultkit.kinds.base import CheckDef, Kind
-from vaultkit.model import ConfigError, Finding, Note, Severity, Span
+from vaultkit.model import ConfigError, Finding, Note, Span
 from vaultkit.resolve import VaultIndex, fold, note_aliases
-from vaultkit.rules import RULES
 from vaultkit.settings import CONFLICT_COPY_PATTERN
+
+if TYPE_CHECKING:
+    from vaultkit.kinds.base import CheckDef, Kind
 
 Progress = Callable[[int, int], None]
 PARALLEL_MIN_NOTES = 1500  # below this, forking a second process costs more than it saves
@@ -32,36 +33,6 @@ class CheckRun:
     notes_checked: int
     vault: VaultIndex
     files: VaultFiles = field(repr=False)
-
-
-@dataclass(frozen=True)
-class Selection:
-    """Which codes are reported and at which severity: config merged with the command line."""
-
-    select: frozenset[str] | None = None
-    ignore: frozenset[str] = frozenset()
-    severity: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, config: Config, select: set[str] | None = None, ignore: Iterable[str] = ()) -> Selection:
-        chosen = frozenset(select) if select is not None else config.select
-        return cls(chosen, frozenset(config.ignore) | frozenset(ignore), dict(config.severity))
-
-    def key(self) -> tuple[object, ...]:
-        """The selection as a value that is the same in every run (sets have no stable order)."""
-        chosen = None if self.select is None else sorted(self.select)
-        return chosen, sorted(self.ignore), sorted(self.severity.items())
-
-    def wants(self, code: str) -> bool:
-        if self.select is not None and code not in self.select:
-            return False
-        return code not in self.ignore and self.severity.get(code) != "off"
-
-    def apply(self, finding: Finding) -> Finding | None:
-        if not self.wants(finding.code):
-            return None
-        severity = cast(Severity, self.severity.get(finding.code, RULES[finding.code].severity))
-        return finding if finding.severity == severity else finding._replace(severity=severity)
 
 
 def check_vault(
@@ -91,31 +62,6 @@ def check_vault(
     workspace.save()
     checked = sum(1 for path in wanted if path in workspace.entries)
     return CheckRun(findings, checked, workspace.vault, workspace.files)
-
-
-def answer_check(
-    config: Config,
-    paths: Sequence[Path],
-    question: str,
-    render: Callable[[CheckRun], tuple[str, int]],
-    *,
-    selection: Selection,
-    progress: Progress | None = None,
-) -> tuple[bytes, int]:
-    """`render(check_vault(...))` — the output (as UTF-8) and exit code — given again from the cache while every
-    file of the vault is as it was when the same question (`question`: how the output is rendered) was
-    last answered."""
-    files = scan_vault(config.vault, config.exclude_regex)
-    state = cache.vault_state(files)
-    query = repr((config.fingerprint(), question, selection.key(), [os.path.realpath(path) for path in paths]))
-    known = cache.load_answer(config.vault, query, state) if state is not None else None
-    if known is not None:
-        return known
-    text, code = render(check_vault(config, paths, selection=selection, progress=progress, files=files))
-    output = text.encode("utf-8", errors="replace")
-    if state is not None:
-        cache.save_answer(config.vault, query, state, output, code)
-    return output, code
 
 
 class NotesView(Mapping[str, Note]):

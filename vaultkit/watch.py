@@ -24,8 +24,8 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from vaultkit.config import Config, load_config
-from vaultkit.engine import Selection, Workspace
+from vaultkit.config import Config, Selection, load_config
+from vaultkit.engine import Workspace
 from vaultkit.model import ConfigError, Finding
 from vaultkit.report import finding_dict, summary, text_line
 from vaultkit.settings import CONFLICT_COPY_PATTERN, TEMP_FILE

@@ -1,0 +1,90 @@
+"""An unchanged vault asked the same question gets the same answer.
+
+The output of the last few `vaultkit check` runs is kept in the cache folder with the stamp (size,
+mtime, inode) of every file of the vault it was computed from, and given again while they all match:
+an unchanged vault is answered without importing the checks, loading the index or formatting a finding.
+A note changed within the last two seconds makes the answer not worth keeping: its stamp could stay
+the same through a second save within the same clock tick.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vaultkit.cache import RACY_NS, cache_dir, read_cache_file, version_tag
+from vaultkit.config import Config, Selection
+from vaultkit.files import VaultFiles, scan_vault, write_atomically
+
+if TYPE_CHECKING:
+    from vaultkit.engine import CheckRun, Progress
+
+ANSWERS_KEPT = 8  # the last few questions (the whole vault, a pre-commit run, an editor's file...)
+
+
+def answer_check(
+    config: Config,
+    paths: Sequence[Path],
+    question: str,
+    render: Callable[[CheckRun], tuple[str, int]],
+    *,
+    selection: Selection,
+    progress: Progress | None = None,
+) -> tuple[bytes, int]:
+    """`render(check_vault(...))` — the output (as UTF-8) and exit code — given again from the cache while every
+    file of the vault is as it was when the same question (`question`: how the output is rendered) was
+    last answered."""
+    files = scan_vault(config.vault, config.exclude_regex)
+    state = vault_state(files)
+    query = repr((config.fingerprint(), question, selection.key(), [os.path.realpath(path) for path in paths]))
+    known = load_answer(config.vault, query, state) if state is not None else None
+    if known is not None:
+        return known
+    from vaultkit.engine import check_vault  # not needed for an answer already known
+
+    text, code = render(check_vault(config, paths, selection=selection, progress=progress, files=files))
+    output = text.encode("utf-8", errors="replace")
+    if state is not None:
+        save_answer(config.vault, query, state, output, code)
+    return output, code
+
+
+def vault_state(files: VaultFiles) -> tuple[Any, ...] | None:
+    """Everything about the vault's files an answer depends on; None when a note changed too recently
+    for its stamp to be trusted (it could change again within the same clock tick)."""
+    notes = tuple((path, note.size, note.mtime_ns, note.inode) for path, note in files.notes.items())
+    if any(note[2] >= files.started_ns - RACY_NS for note in notes):
+        return None
+    skipped = tuple(sorted((path, finding.message) for path, finding in files.skipped.items()))
+    return notes, tuple(sorted(files.attachments)), skipped
+
+
+def load_answer(vault: Path, query: str, state: tuple[Any, ...]) -> tuple[bytes, int] | None:
+    """The output and exit code last given for `query`, if every file is as it was then."""
+    data = read_cache_file(_answer_path(vault, query), version_tag(query))
+    if isinstance(data, tuple) and len(data) == 3 and data[0] == state:
+        output, code = data[1:]
+        if isinstance(output, bytes) and isinstance(code, int):
+            return output, code
+    return None
+
+
+def save_answer(vault: Path, query: str, state: tuple[Any, ...], output: bytes, code: int) -> None:
+    path = _answer_path(vault, query)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, marshal.dumps((version_tag(query), (state, output, code))))
+        kept = sorted(path.parent.glob("answer-*.bin"), key=lambda each: each.stat().st_mtime_ns, reverse=True)
+        for old in kept[ANSWERS_KEPT:]:
+            old.unlink()
+    except (OSError, ValueError):
+        pass
+
+
+def _answer_path(vault: Path, query: str) -> Path:
+    name = hashlib.blake2b(query.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+    return cache_dir(vault) / f"answer-{name}.bin"
