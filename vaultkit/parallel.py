@@ -45,7 +45,9 @@ def available() -> bool:
 def parse_and_check(workspace: Workspace, stale: Sequence[NoteFile]) -> None:
     """Parse every note in `stale` and compute its findings, on two processes."""
     from vaultkit.engine import by_path, run_checks
+    from vaultkit.suggest import prepare
 
+    prepare(workspace.vault)  # the file index and suggestion lookups: built once, shared with the child
     theirs = [file for index, file in enumerate(stale) if index % 20 < 20 * CHILD_SHARE]
     mine = [file for index, file in enumerate(stale) if index % 20 >= 20 * CHILD_SHARE]
     to_child_read, to_child_write = os.pipe()

@@ -16,12 +16,23 @@ def suggestion(target: str, vault: VaultIndex) -> str | None:
     name = fold(target.rpartition("/")[2])
     if not name:
         return None
+    return _index(vault).nearest(name)
+
+
+def prepare(vault: VaultIndex) -> None:
+    """Build every lookup suggestions need now: before a fork, so that both processes share one copy."""
+    index = _index(vault)
+    if index.deletions is None:
+        index.deletions = index._deletion_index()
+
+
+def _index(vault: VaultIndex) -> _SuggestIndex:
     index = vault.memo.get("suggest")
     if index is None:
         index = _SuggestIndex(vault)
         vault.memo["suggest"] = index
     assert isinstance(index, _SuggestIndex)
-    return index.nearest(name)
+    return index
 
 
 _NOT_LETTERS = re.compile(r"[\W_]+")
