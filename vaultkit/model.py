@@ -29,8 +29,15 @@ class Link(NamedTuple):
     alias: str | None  # display text after '|' (for embeds, possibly a size such as "100x200")
     embed: bool
     markdown: bool  # [text](dest) form rather than [[...]]
-    span: Span
+    line: int  # where it is written (a vault has a hundred thousand links: no Span object each)
+    column: int
+    end_line: int
+    end_column: int
     raw: str  # the link exactly as written
+
+    @property
+    def span(self) -> Span:
+        return Span(self.line, self.column, self.end_line, self.end_column)
 
 
 class Heading(NamedTuple):

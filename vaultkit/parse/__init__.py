@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from sys import intern
+
 from vaultkit.model import Comment, Finding, Heading, Link, Note, Span
 from vaultkit.parse.blocks import Blocks, scan_blocks
 from vaultkit.parse.frontmatter import split_frontmatter
 from vaultkit.parse.inline import InlineScan, Positions, frontmatter_links, scan_inline
 
 __all__ = ["decode_note", "parse_note", "parse_text"]
+
+_NO_BLOCK_IDS: frozenset[str] = frozenset()
+# Heading texts repeat across a vault ("References", "总结"): each is interned, one string for all.
 
 
 def decode_note(path: str, data: bytes) -> tuple[str | None, Finding | None]:
@@ -52,13 +57,13 @@ def parse_text(path: str, text: str, keep_text: bool = False) -> Note:
     links: list[Link] = []
     if frontmatter.data and text.find("[[", 0, body) >= 0:
         links.extend(frontmatter_links(text, 0, body))
-    links.extend(sorted(scan.links, key=lambda link: (link.span.line, link.span.column)))
+    links.extend(sorted(scan.links, key=lambda link: (link.line, link.column)))
     return Note(
         path=path,
         frontmatter=frontmatter.data,
         frontmatter_end=frontmatter.end_line,
         headings=_headings(text, blocks, scan),
-        block_ids=frozenset(scan.block_ids),
+        block_ids=frozenset(scan.block_ids) if scan.block_ids else _NO_BLOCK_IDS,
         links=tuple(links),
         comments=_comments(text, blocks, scan),
         problems=frontmatter.problems,
@@ -99,12 +104,12 @@ def _headings(text: str, blocks: Blocks, scan: InlineScan) -> tuple[Heading, ...
             continue  # inside an Obsidian %% comment
         if block.column:
             span = Span(block.line + 1, block.column, block.end_line + 1, block.width + 1)
-            headings.append(Heading(block.level, block.text, span))
+            headings.append(Heading(block.level, intern(block.text), span))
             continue
         line_end = text.find("\n", block.offset)
         line_text = text[block.offset : line_end if line_end >= 0 else len(text)]
         found = line_text.find(block.text) if block.text else -1
         column = found + 1 if found >= 0 else len(line_text) - len(line_text.lstrip(" \t>#")) + 1
         span = Span(block.line + 1, column, block.end_line + 1, len(line_text) + 1)
-        headings.append(Heading(block.level, block.text, span))
+        headings.append(Heading(block.level, intern(block.text), span))
     return tuple(headings)

@@ -11,6 +11,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from sys import intern  # a vault links to the same notes again and again: one string each
 from urllib.parse import unquote
 
 from vaultkit.model import Comment, Link, Span
@@ -272,7 +273,7 @@ def wikilink(inner: str, embed: bool, raw: str, span: Span) -> Link | None:
     if left.endswith("\\"):
         left = left[:-1]
     target, _, anchor = left.partition("#")
-    return Link(target.strip(), anchor.strip(), alias, embed, False, span, raw)
+    return Link(intern(target.strip()), anchor.strip(), alias, embed, False, *span, raw)
 
 
 def _markdown_link(match: re.Match[str], at: int, text: str, positions: Positions) -> Link | None:
@@ -283,12 +284,12 @@ def _markdown_link(match: re.Match[str], at: int, text: str, positions: Position
         return None
     path, _, anchor = dest.partition("#")
     return Link(
-        (unquote(path) if "%" in path else path).strip(),
+        intern((unquote(path) if "%" in path else path).strip()),
         (unquote(anchor) if "%" in anchor else anchor).strip(),
         match.group(1),
         at < match.start(),
         True,
-        positions.span(at, match.end()),
+        *positions.span(at, match.end()),
         text[at : match.end()],
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from sys import intern
 from typing import Any
 
 # PyYAML (YAML 1.1) reads these plain words as booleans and nulls.
@@ -61,7 +62,7 @@ def read_simple(source: str) -> tuple[dict[str, Any], Keys] | None:
         pair = _KEY_LINE.fullmatch(line)
         if pair is None:
             return None
-        key = pair.group(1).rstrip()
+        key = intern(pair.group(1).rstrip())  # every note has a title: one string for all of them
         if key in result or _scalar(key) != key:
             return None  # duplicate keys, or keys that are not plain strings: PyYAML says what they are
         keys.append((key, number, 1))
