@@ -190,15 +190,20 @@ def test_unchanged_vault_is_answered_without_checking(cli: CLI, root: Path, monk
         assert "the vault was checked again" in different.err  # another question is never given this answer
 
 
-def test_a_note_written_just_now_is_never_answered_from_the_cache(
+def test_a_note_written_just_now_is_answered_only_while_its_content_is_the_same(
     cli: CLI, root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Its stamp could stay the same through a second save within the same clock tick."""
     age(root)
     (root / "d.md").write_text("[[a]]\n", encoding="utf-8")
     cli("check", "--vault", root)
+    before = (root / "d.md").stat()
+    (root / "d.md").write_text("[[x]]\n", encoding="utf-8")  # same size, same inode
+    os.utime(root / "d.md", ns=(before.st_atime_ns, before.st_mtime_ns))
+    changed = cli("check", "--vault", root)
+    assert "d.md:1:1: LK001 unresolved link: no note named 'x'" in changed.out
     monkeypatch.setattr("vaultkit.engine.check_vault", no_checking)
-    assert "the vault was checked again" in cli("check", "--vault", root).err
+    assert cli("check", "--vault", root).out == changed.out  # nothing changed since: answered
 
 
 @pytest.mark.parametrize(

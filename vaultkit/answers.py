@@ -3,8 +3,8 @@
 The output of the last few `vaultkit check` runs is kept in the cache folder with the stamp (size,
 mtime, inode) of every file of the vault it was computed from, and given again while they all match:
 an unchanged vault is answered without importing the checks, loading the index or formatting a finding.
-A note changed within the last two seconds makes the answer not worth keeping: its stamp could stay
-the same through a second save within the same clock tick.
+A note changed within the two seconds before an answer was computed may change again without changing
+its stamp (a second save within the same clock tick): its content is part of the answer's key too.
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from vaultkit.cache import RACY_NS, cache_dir, read_cache_file, version_tag
 from vaultkit.config import Config, Selection
-from vaultkit.files import VaultFiles, scan_vault, write_atomically
+from vaultkit.files import VaultFiles, read_note, scan_vault, write_atomically
 
 if TYPE_CHECKING:
     from vaultkit.engine import CheckRun, Progress
 
 ANSWERS_KEPT = 8  # the last few questions (the whole vault, a pre-commit run, an editor's file...)
+RACY_READ_LIMIT = 64  # notes read again to prove an answer still holds; more: not worth it
 
 
 def answer_check(
@@ -39,7 +40,7 @@ def answer_check(
     file of the vault is as it was when the same question (`question`: how the output is rendered) was
     last answered."""
     files = scan_vault(config.vault, config.exclude_regex)
-    state = vault_state(files)
+    state = vault_state(config, files)
     query = repr((config.fingerprint(), question, selection.key(), [os.path.realpath(path) for path in paths]))
     known = load_answer(config.vault, query, state) if state is not None else None
     if known is not None:
@@ -53,14 +54,22 @@ def answer_check(
     return output, code
 
 
-def vault_state(files: VaultFiles) -> tuple[Any, ...] | None:
-    """Everything about the vault's files an answer depends on; None when a note changed too recently
-    for its stamp to be trusted (it could change again within the same clock tick)."""
+def vault_state(config: Config, files: VaultFiles) -> tuple[Any, ...] | None:
+    """Everything about the vault's files an answer depends on: every file's stamp, and the content of
+    the notes changed too recently for their stamp to be trusted (a second save within the same clock
+    tick keeps it). None when there are too many of those to be worth reading twice."""
     notes = tuple((path, note.size, note.mtime_ns, note.inode) for path, note in files.notes.items())
-    if any(note[2] >= files.started_ns - RACY_NS for note in notes):
+    racy = [files.notes[note[0]] for note in notes if note[2] >= files.started_ns - RACY_NS]
+    if len(racy) > RACY_READ_LIMIT:
         return None
+    contents = tuple((note.path, _digest(read_note(config.vault, note, config.max_note_size))) for note in racy)
     skipped = tuple(sorted((path, finding.message) for path, finding in files.skipped.items()))
-    return notes, tuple(sorted(files.attachments)), skipped
+    return notes, tuple(sorted(files.attachments)), skipped, contents
+
+
+def _digest(data: bytes | str) -> bytes:
+    content = data if isinstance(data, bytes) else data.encode("utf-8", "surrogateescape")
+    return hashlib.blake2b(content, digest_size=16).digest()
 
 
 def load_answer(vault: Path, query: str, state: tuple[Any, ...]) -> tuple[bytes, int] | None:
