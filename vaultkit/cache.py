@@ -48,7 +48,7 @@ def note_key(path: str, data: bytes, keep_text: bool) -> bytes:
     return key.digest()
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Entry:
     """What the cache knows of one note."""
 
@@ -80,7 +80,7 @@ class Entry:
 LinkFacts = tuple[tuple[str, ...], tuple[str, ...]]
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Snapshot:
     fingerprint: str
     written_ns: int

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from vaultkit.globs import compile_globs
 from vaultkit.model import ConfigError, Finding, Severity
@@ -22,8 +22,7 @@ DEFAULT_MAX_NOTE_SIZE = 10 * 1024 * 1024
 SEVERITIES = ("error", "warning", "off")
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     vault: Path  # the vault root, absolute
     source: Path | None = None  # the configuration file, None when running on defaults
     checks: tuple[CheckDef, ...] = ()
@@ -31,13 +30,15 @@ class Config:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     select: frozenset[str] | None = None  # None: every code
     ignore: frozenset[str] = frozenset()
-    severity: Mapping[str, str] = field(default_factory=dict)
+    severity: Mapping[str, str] = MappingProxyType({})
     max_note_size: int = DEFAULT_MAX_NOTE_SIZE
-    sync: SyncSettings = field(default_factory=SyncSettings)
+    sync: SyncSettings = SyncSettings()
 
     @property
     def exclude_regex(self) -> re.Pattern[str] | None:
-        return compile_globs(self.exclude)
+        """The exclude globs, less those that only match hidden paths (`.obsidian/**`): every file walk
+        leaves hidden entries out before it asks, and a vault on the defaults then asks nothing."""
+        return compile_globs(tuple(glob for glob in self.exclude if not glob.startswith(".")))
 
     def fingerprint(self) -> str:
         """Changes whenever anything that could change a finding changes."""
@@ -51,13 +52,12 @@ class Config:
         return "\n".join(parts)
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(NamedTuple):
     """Which codes are reported and at which severity: config merged with the command line."""
 
     select: frozenset[str] | None = None
     ignore: frozenset[str] = frozenset()
-    severity: dict[str, str] = field(default_factory=dict)
+    severity: Mapping[str, str] = MappingProxyType({})
 
     @classmethod
     def of(cls, config: Config, select: set[str] | None = None, ignore: Iterable[str] = ()) -> Selection:
@@ -299,7 +299,7 @@ def _sync(value: Any, key: str) -> SyncSettings:
         "verify": _boolean,
         "max_file_size": _size,
     }
-    known = {f.name for f in fields(SyncSettings)}
+    known = set(SyncSettings._fields)
     values: dict[str, Any] = {}
     for name, item in value.items():
         reader = readers.get(name)

@@ -8,7 +8,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,12 +27,12 @@ PARALLEL_MIN_NOTES = 1500  # below this, forking a second process costs more tha
 REMOVAL_CODES = frozenset({"LK001", "LK002", "LK003", "LK005"})  # what deleting or renaming a file can cause
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class CheckRun:
     findings: list[Finding]
     notes_checked: int
     vault: VaultIndex
-    files: VaultFiles = field(repr=False)
+    files: VaultFiles
 
 
 def check_vault(

@@ -26,7 +26,7 @@ class NoteFile(NamedTuple):
     inode: int
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class VaultFiles:
     notes: dict[str, NoteFile] = field(default_factory=dict)  # by path, in path order after a scan
     attachments: set[str] = field(default_factory=set)

@@ -42,7 +42,7 @@ class Resolution(NamedTuple):
 UNRESOLVED = Resolution(None)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class VaultIndex:
     """All files of the vault, the parsed notes, and the lookups link resolution needs."""
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 OnConflict = Literal["keep-both", "hold"]
 
@@ -24,8 +23,7 @@ TEMP_FILE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class SyncSettings:
+class SyncSettings(NamedTuple):
     """The `sync:` keys of the configuration (SPEC §9)."""
 
     remote: str | None = None  # None: the current branch's upstream

@@ -5,15 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from vaultkit.model import Finding, Note
 from vaultkit.resolve import VaultIndex
 
 
-@dataclass(frozen=True)
-class CheckDef:
+class CheckDef(NamedTuple):
     """One check instance from `checks/*.yaml`: a kind with its parameters."""
 
     kind: str
@@ -22,7 +20,7 @@ class CheckDef:
     description: str
     params: Any
     source: str  # the file that defined it ("built-in" for defaults)
-    matcher: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    matcher: re.Pattern[str] | None = None
 
     def covers(self, path: str) -> bool:
         if self.matcher is None:

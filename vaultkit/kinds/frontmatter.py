@@ -7,7 +7,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from vaultkit.kinds.base import CheckDef
 from vaultkit.model import ConfigError, Finding, Note, Span
@@ -17,8 +17,7 @@ TEMPLATE_FIELDS = ("path", "name", "folder")
 MAX_MESSAGE = 200
 
 
-@dataclass(frozen=True)
-class PermalinkRule:
+class PermalinkRule(NamedTuple):
     key: str = "permalink"
     template: str = "/{path}/"
 

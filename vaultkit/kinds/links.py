@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from vaultkit.globs import compile_globs
 from vaultkit.kinds.base import CheckDef
@@ -14,8 +13,7 @@ from vaultkit.resolve import VaultIndex, fold
 from vaultkit.suggest import suggestion
 
 
-@dataclass(frozen=True)
-class LinkParams:
+class LinkParams(NamedTuple):
     ignore_targets: tuple[str, ...] = ()
     publish_key: str = "dg-publish"
     embeds: bool = True

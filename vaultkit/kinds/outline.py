@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
 
 from vaultkit import numerals
 from vaultkit.kinds.base import CheckDef
@@ -20,8 +20,7 @@ from vaultkit.resolve import VaultIndex
 Numbering = Literal["continuous", "per-section"]
 
 
-@dataclass(frozen=True)
-class Sequence_:
+class Sequence_(NamedTuple):
     """How one level of the outline is numbered."""
 
     pattern: re.Pattern[str]
@@ -31,11 +30,10 @@ class Sequence_:
     numbering: Numbering = "continuous"
 
 
-@dataclass(frozen=True)
-class OutlineParams:
+class OutlineParams(NamedTuple):
     sections: Sequence_
     items: Sequence_
-    title_counts: re.Pattern[str] | None = field(default=None)
+    title_counts: re.Pattern[str] | None = None
 
 
 @dataclass

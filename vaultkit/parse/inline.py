@@ -31,7 +31,7 @@ MAX_LINK_TEXT = 4096
 _BLOCK_ID = re.compile(r"\^([A-Za-z0-9-]+)[ \t]*$", re.M)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Positions:
     """Turns increasing offsets into (line, column) by counting newlines once."""
 
@@ -58,7 +58,7 @@ class Positions:
         return Span(line, column, end_line, end - (self.text.rfind("\n", 0, end) + 1) + 1)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class InlineScan:
     links: list[Link] = field(default_factory=list)
     block_ids: set[str] = field(default_factory=set)
