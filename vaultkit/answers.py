@@ -14,7 +14,7 @@ import marshal
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from vaultkit.cache import RACY_NS, cache_dir, read_cache_file, version_tag
 from vaultkit.config import Config, Selection
@@ -54,17 +54,18 @@ def answer_check(
     return output, code
 
 
-def vault_state(config: Config, files: VaultFiles) -> tuple[Any, ...] | None:
+def vault_state(config: Config, files: VaultFiles) -> bytes | None:
     """Everything about the vault's files an answer depends on: every file's stamp, and the content of
     the notes changed too recently for their stamp to be trusted (a second save within the same clock
-    tick keeps it). None when there are too many of those to be worth reading twice."""
+    tick keeps it), as a digest. None when there are too many of those to be worth reading twice."""
     notes = tuple((path, note.size, note.mtime_ns, note.inode) for path, note in files.notes.items())
     racy = [files.notes[note[0]] for note in notes if note[2] >= files.started_ns - RACY_NS]
     if len(racy) > RACY_READ_LIMIT:
         return None
     contents = tuple((note.path, _digest(read_note(config.vault, note, config.max_note_size))) for note in racy)
     skipped = tuple(sorted((path, finding.message) for path, finding in files.skipped.items()))
-    return notes, tuple(sorted(files.attachments)), skipped, contents
+    everything = (notes, tuple(sorted(files.attachments)), skipped, contents)
+    return _digest(marshal.dumps(everything, 2))  # version 2: no back-references, the same bytes every run
 
 
 def _digest(data: bytes | str) -> bytes:
@@ -72,7 +73,7 @@ def _digest(data: bytes | str) -> bytes:
     return hashlib.blake2b(content, digest_size=16).digest()
 
 
-def load_answer(vault: Path, query: str, state: tuple[Any, ...]) -> tuple[bytes, int] | None:
+def load_answer(vault: Path, query: str, state: bytes) -> tuple[bytes, int] | None:
     """The output and exit code last given for `query`, if every file is as it was then."""
     data = read_cache_file(_answer_path(vault, query), version_tag(query))
     if isinstance(data, tuple) and len(data) == 3 and data[0] == state:
@@ -82,7 +83,7 @@ def load_answer(vault: Path, query: str, state: tuple[Any, ...]) -> tuple[bytes,
     return None
 
 
-def save_answer(vault: Path, query: str, state: tuple[Any, ...], output: bytes, code: int) -> None:
+def save_answer(vault: Path, query: str, state: bytes, output: bytes, code: int) -> None:
     path = _answer_path(vault, query)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

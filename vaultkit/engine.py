@@ -119,7 +119,8 @@ class Workspace:
         self._dirty = False
         self._links: dict[str, cache.LinkFacts] | None = {}  # None: on disk, not read yet
         self._links_changed: dict[str, cache.LinkFacts | None] = {}  # since the last save (None: gone)
-        self._snapshot = cache.load(config.vault, self._fingerprint) if use_cache else None
+        with paused_gc():  # ten thousand entries and no reference cycle among them
+            self._snapshot = cache.load(config.vault, self._fingerprint) if use_cache else None
         if self._snapshot is not None:
             self.entries = self._snapshot.entries
             self.all_files = self._snapshot.files
@@ -133,7 +134,7 @@ class Workspace:
             if loaded is None:  # lost or out of step with the index: nothing cached can be trusted
                 loaded = {}
                 for entry in self.entries.values():
-                    entry.findings = entry.plain = None
+                    entry.findings, entry.saved = None, False
                     entry.facts = b""
                 self._snapshot = None  # and everything is written afresh
             for path, facts in self._links_changed.items():
@@ -259,7 +260,7 @@ class Workspace:
             stamp = (file.size, file.mtime_ns, file.inode)
             if old is not None and key and old.key == key:
                 if old.stamp != stamp:  # touched, not changed
-                    old.stamp, old.plain = stamp, None
+                    old.stamp, old.saved = stamp, False
                     self._dirty = True
                 elif file.mtime_ns < started_ns - cache.RACY_NS:  # saving now makes its stamp trusted
                     self._dirty = True
@@ -278,7 +279,7 @@ class Workspace:
         for path in invalid:
             entry = self.entries.get(path)
             if entry is not None:
-                entry.findings = entry.plain = None
+                entry.findings, entry.saved = None, False
         return invalid
 
     def _aliases_of(self) -> Iterator[tuple[str, tuple[str, ...]]]:
@@ -384,7 +385,7 @@ class Workspace:
     def remember(self, note: Note, findings: list[Finding]) -> None:
         """Keep a note's raw findings, and (tracking) where its links lead."""
         entry = self.entries[note.path]
-        entry.findings, entry.plain = tuple(findings), None
+        entry.findings, entry.saved = tuple(findings), False
         entry.unresolved = any(finding.code == "LK001" for finding in findings)
         entry.directives = tuple(directive.plain() for directive in suppress.directives_of(note))
         if not self.tracking:
@@ -406,7 +407,7 @@ class Workspace:
         none = cache.Snapshot(self._fingerprint, 0, frozenset())
         base = self._snapshot or none
         changed = {path for path in base.delta_paths if path in self.entries}
-        changed.update(path for path, entry in self.entries.items() if entry.plain is None)
+        changed.update(path for path, entry in self.entries.items() if not entry.saved)
         links = None
         if not base.generation or len(changed) + len(base.delta_links) + len(self._links_changed) > cache.DELTA_LIMIT:
             links = self._link_facts()
