@@ -6,7 +6,6 @@ cheapest immutable records Python creates, pickles and compares.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 Severity = Literal["error", "warning"]
@@ -79,8 +78,7 @@ class Finding(NamedTuple):
         return (self.path, self.span.line, self.span.column, self.code, self.message)
 
 
-@dataclass(frozen=True, slots=True)
-class Note:
+class Note(NamedTuple):
     """A parsed note; everything a check needs, nothing that needs the file system."""
 
     path: str
@@ -93,7 +91,7 @@ class Note:
     problems: tuple[Finding, ...]  # found while parsing: FM001-FM003, VK001, VK003
     code_lines: tuple[tuple[int, int], ...] = ()  # inclusive line ranges of code and HTML blocks
     frontmatter_keys: tuple[tuple[str, int, int], ...] = ()  # top-level key, line, column
-    text: str | None = field(default=None, compare=False)  # body text, kept only when a check needs it
+    text: str | None = None  # body text, kept only when a check needs it
 
     @property
     def name(self) -> str:
