@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from vaultkit import engine, parallel
+from vaultkit import engine, kinds, parallel
 from vaultkit.config import Selection, load_config
 from vaultkit.engine import Workspace, check_vault
 
@@ -77,3 +77,11 @@ def test_two_cores_give_the_same_findings(tmp_path: Path, monkeypatch: pytest.Mo
     single = check_vault(load_config(vault=root), use_cache=False).findings
     assert forked == single and len(single) > 300
     assert check_vault(load_config(vault=root), use_cache=True).findings == single  # from the cache
+
+
+def test_the_table_of_kinds_with_a_default_is_true() -> None:
+    """assign_checks skips kinds without a definition unless WITH_DEFAULT names them: the table must
+    name exactly the kinds that have a default, or a default check would silently never run."""
+    assert {name for name in kinds.NAMES if kinds.kind(name).default is not None} == set(kinds.WITH_DEFAULT)
+    for name in kinds.NAMES:
+        assert kinds.kind(name).name == name

@@ -363,15 +363,15 @@ def load_checks(entries: list[Path]) -> tuple[tuple[CheckDef, ...], tuple[Path, 
 
 
 def _check(path: Path, item: Any) -> CheckDef:
-    from vaultkit.kinds import KINDS  # only a vault with check definitions needs the kinds
+    from vaultkit.kinds import NAMES, kind  # only a vault with check definitions needs the kinds
     from vaultkit.kinds.base import CheckDef
 
     if not isinstance(item, dict):
         raise ConfigError(f"{path}: a check definition must be a mapping, got {_describe(item)}")
     kind_name = item.get("kind")
-    if kind_name not in KINDS:
-        raise ConfigError(f"{path}: key 'kind': unknown kind {_describe(kind_name)} (known: {', '.join(KINDS)})")
-    kind = KINDS[kind_name]
+    if kind_name not in NAMES:
+        raise ConfigError(f"{path}: key 'kind': unknown kind {_describe(kind_name)} (known: {', '.join(NAMES)})")
+    check_kind = kind(kind_name)
     name = item.get("name", kind_name)
     if not isinstance(name, str) or not name:
         raise ConfigError(f"{path}: key 'name': expected a non-empty string, got {_describe(name)}")
@@ -383,9 +383,9 @@ def _check(path: Path, item: Any) -> CheckDef:
     except _Invalid as problem:
         raise ConfigError(f"{path}: key '{problem.key}': {problem}") from None
     specific = {key: value for key, value in item.items() if key not in CHECK_KEYS}
-    unknown = [key for key in specific if key not in kind.keys]
+    unknown = [key for key in specific if key not in check_kind.keys]
     if unknown:
-        known = ", ".join((*CHECK_KEYS, *kind.keys))
+        known = ", ".join((*CHECK_KEYS, *check_kind.keys))
         raise ConfigError(f"{path}: key '{unknown[0]}': unknown for kind {kind_name} (known: {known})")
-    params = kind.parse(specific, str(path))
+    params = check_kind.parse(specific, str(path))
     return CheckDef(kind_name, name, paths, description, params, str(path), compile_globs(paths))

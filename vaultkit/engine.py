@@ -113,7 +113,7 @@ class Workspace:
         self._vault: VaultIndex | None = None  # built when a check needs it: not for an unchanged vault
         self._scanned = False
         self._fingerprint = config.fingerprint()
-        self._text_checks = [check for check in config.checks if _kinds()[check.kind].needs_text]
+        self._text_checks = [check for check in config.checks if _kind(check.kind).needs_text]
         self._permalink_checks = [check for check in config.checks if getattr(check.params, "permalink", None)]
         self._written_ns = 0
         self._dirty = False
@@ -430,11 +430,11 @@ class Workspace:
         self._links_changed = {}
 
 
-def _kinds() -> dict[str, Kind]:
-    """The kinds, imported on first use: an unchanged vault is answered without them."""
-    from vaultkit.kinds import KINDS
+def _kind(name: str) -> Kind:
+    """A check kind, imported on first use: an unchanged vault is answered without any."""
+    from vaultkit.kinds import kind
 
-    return KINDS
+    return kind(name)
 
 
 def by_path(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
@@ -509,15 +509,20 @@ def run_checks(config: Config, vault: VaultIndex, notes: Sequence[Note]) -> list
     """Parse problems, then every check kind over the notes each definition covers."""
     findings: list[Finding] = [problem for note in notes for problem in note.problems]
     for check, covered in assign_checks(config.checks, notes):
-        findings.extend(_kinds()[check.kind].run(check, vault, covered))
+        findings.extend(_kind(check.kind).run(check, vault, covered))
     return findings
 
 
 def assign_checks(checks: Sequence[CheckDef], notes: Sequence[Note]) -> list[tuple[CheckDef, list[Note]]]:
     """Pair each check with the notes it covers; exclusive kinds give each note to their first match."""
+    from vaultkit.kinds import NAMES, WITH_DEFAULT
+
     plan: list[tuple[CheckDef, list[Note]]] = []
-    for kind_name, kind in _kinds().items():
+    for kind_name in NAMES:
         definitions = [check for check in checks if check.kind == kind_name]
+        if not definitions and kind_name not in WITH_DEFAULT:
+            continue  # never imported
+        kind = _kind(kind_name)
         if kind.exclusive:
             groups: dict[int, list[Note]] = defaultdict(list)
             candidates = [*definitions, *([kind.default] if kind.default else [])]
