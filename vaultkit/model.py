@@ -42,7 +42,14 @@ class Link(NamedTuple):
 class Heading(NamedTuple):
     level: int
     text: str
-    span: Span
+    line: int  # where it is written (held here rather than in a Span object: a vault has many)
+    column: int
+    end_line: int
+    end_column: int
+
+    @property
+    def span(self) -> Span:
+        return Span(self.line, self.column, self.end_line, self.end_column)
 
 
 class Comment(NamedTuple):

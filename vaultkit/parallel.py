@@ -158,25 +158,25 @@ def facts_of(note: Note) -> tuple[Any, ...]:
         tuple((h.level, h.text) for h in note.headings),
         tuple(note.block_ids),
         tuple(plain_finding(problem) for problem in note.problems),
-        note.frontmatter_keys,
     )
 
 
-_NOWHERE = Span(0, 0, 0, 0)  # a link into a note needs its headings' text, not where they are
+# A link into a note needs its headings' text, not where they are; nor where its frontmatter keys are.
+_NOWHERE = Span(0, 0, 0, 0)
+_NO_BLOCK_IDS: frozenset[str] = frozenset()
 
 
 def from_facts(plain: tuple[Any, ...]) -> Note:
-    path, frontmatter, frontmatter_end, headings, block_ids, problems, keys = plain
+    path, frontmatter, frontmatter_end, headings, block_ids, problems = plain
     return Note(
         path=path,
         frontmatter=frontmatter,
         frontmatter_end=frontmatter_end,
-        headings=tuple(Heading(level, text, _NOWHERE) for level, text, *_ in headings),
-        block_ids=frozenset(block_ids),
+        headings=tuple(Heading(level, text, *_NOWHERE) for level, text in headings),
+        block_ids=frozenset(block_ids) if block_ids else _NO_BLOCK_IDS,
         links=(),
         comments=tuple[Comment, ...](),
         problems=tuple(restore_finding(*fields) for fields in problems),
-        frontmatter_keys=keys,
     )
 
 
