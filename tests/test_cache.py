@@ -245,3 +245,11 @@ def test_any_change_gives_a_fresh_answer(cli: CLI, root: Path, change: str) -> N
     after = lines(cli, root)
     assert after != before
     assert after == lines(cli, root)  # and that answer is kept in its turn
+
+
+def test_only_the_last_few_answers_are_kept(cli: CLI, root: Path) -> None:
+    age(root)
+    questions = [["--select", code] for code in ("LK001", "LK002", "LK003", "LK004", "LK005", "LK006", "LK007")]
+    for question in [*questions, ["--format", "json"], ["--format", "github"], ["-q"]]:
+        cli("check", "--vault", root, *question)
+    assert len(list(cache_dir(root).glob("answer-*.bin"))) == 8

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from sarif_pydantic import Sarif
 
+from vaultkit.model import Edit, Finding, Fix, Span
+from vaultkit.report import ReportContext, finding_dict, report_json
 from vaultkit.rules import RULES
 
 from conftest import REPO, SEED_NOTE, Run, write_vault
@@ -70,3 +72,16 @@ def test_json_is_an_array_of_finding_objects(cli: CLI, monkeypatch: pytest.Monke
         "path", "line", "column", "end_line", "end_column", "code", "name", "severity", "message",
     }  # fmt: skip
     assert "fix" in records[6]
+
+
+def test_json_has_one_finding_a_line_whatever_the_messages_hold() -> None:
+    tricky = 'unresolved link: no note named \'}, {"path": "x.md"}\''
+    fix = Fix("replace", (Edit(Span(2, 1, 2, 9), '}, {"path": ', "[[b.md]]"),))
+    findings = [
+        Finding("a.md", Span(1, 1, 1, 5), "LK001", tricky),
+        Finding("笔记/b.md", Span(2, 1, 2, 9), "LK004", "link to the note itself", fix=fix),
+        Finding("c.md", Span(3, 2, 3, 4), "LK002", "heading '}' not found in [[a]]"),
+    ]
+    lines = report_json(findings, ReportContext(3)).splitlines()
+    assert lines[0] == "[" and lines[-1] == "]" and len(lines) == 5
+    assert [json.loads(line.removesuffix(",")) for line in lines[1:-1]] == [finding_dict(f) for f in findings]
