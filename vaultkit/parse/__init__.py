@@ -102,14 +102,14 @@ def _headings(text: str, blocks: Blocks, scan: InlineScan) -> tuple[Heading, ...
     for block in blocks.headings:
         if scan.hidden and any(start <= block.offset < end for start, end in scan.hidden):
             continue  # inside an Obsidian %% comment
-        if block.column:
-            span = Span(block.line + 1, block.column, block.end_line + 1, block.width + 1)
-            headings.append(Heading(block.level, intern(block.text), *span))
-            continue
-        line_end = text.find("\n", block.offset)
-        line_text = text[block.offset : line_end if line_end >= 0 else len(text)]
-        found = line_text.find(block.text) if block.text else -1
-        column = found + 1 if found >= 0 else len(line_text) - len(line_text.lstrip(" \t>#")) + 1
-        span = Span(block.line + 1, column, block.end_line + 1, len(line_text) + 1)
-        headings.append(Heading(block.level, intern(block.text), *span))
+        if block.column:  # the scanner knew where its text starts and where its line ends
+            column, end_column = block.column, block.width + 1
+        else:
+            line_end = text.find("\n", block.offset)
+            line_text = text[block.offset : line_end if line_end >= 0 else len(text)]
+            found = line_text.find(block.text) if block.text else -1
+            column = found + 1 if found >= 0 else len(line_text) - len(line_text.lstrip(" \t>#")) + 1
+            end_column = len(line_text) + 1
+        line, end_line = block.line + 1, block.end_line + 1
+        headings.append(Heading(block.level, intern(block.text), line, column, end_line, end_column))
     return tuple(headings)

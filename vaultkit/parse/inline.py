@@ -50,12 +50,17 @@ class Positions:
         self.at = offset
         return self.first_line + 1, offset - self.line_start + 1
 
-    def span(self, start: int, end: int) -> Span:
+    def where(self, start: int, end: int) -> tuple[int, int, int, int]:
+        """Line, column, end line, end column of text[start:end] (a plain tuple: links and headings
+        hold the four numbers themselves)."""
         line, column = self.line_col(start)
         if self.text.find("\n", start, end) < 0:
-            return Span(line, column, line, column + end - start)
+            return line, column, line, column + end - start
         end_line = line + self.text.count("\n", start, end)
-        return Span(line, column, end_line, end - (self.text.rfind("\n", 0, end) + 1) + 1)
+        return line, column, end_line, end - (self.text.rfind("\n", 0, end) + 1) + 1
+
+    def span(self, start: int, end: int) -> Span:
+        return Span(*self.where(start, end))
 
 
 @dataclass(slots=True, eq=False, repr=False)
@@ -217,7 +222,7 @@ def _find_links(
                 at -= 1
             if excluded and _inside(at, excluded):
                 continue
-            link = wikilink(match.group(1), embed, text[at : match.end()], positions.span(at, match.end()))
+            link = wikilink(match.group(1), embed, text[at : match.end()], positions.where(at, match.end()))
             taken.append((at, match.end()))
             if link is not None:
                 result.links.append(link)
@@ -264,7 +269,7 @@ def _opening_bracket(text: str, close: int, start: int) -> int:
     return -1
 
 
-def wikilink(inner: str, embed: bool, raw: str, span: Span) -> Link | None:
+def wikilink(inner: str, embed: bool, raw: str, where: tuple[int, int, int, int]) -> Link | None:
     """`[[target#anchor|alias]]`, also in the escaped form `[[target#anchor\\|alias]]`."""
     if not inner.strip():
         return None
@@ -273,7 +278,7 @@ def wikilink(inner: str, embed: bool, raw: str, span: Span) -> Link | None:
     if left.endswith("\\"):
         left = left[:-1]
     target, _, anchor = left.partition("#")
-    return Link(intern(target.strip()), anchor.strip(), alias, embed, False, *span, raw)
+    return Link(intern(target.strip()), anchor.strip(), alias, embed, False, *where, raw)
 
 
 def _markdown_link(match: re.Match[str], at: int, text: str, positions: Positions) -> Link | None:
@@ -289,7 +294,7 @@ def _markdown_link(match: re.Match[str], at: int, text: str, positions: Position
         match.group(1),
         at < match.start(),
         True,
-        *positions.span(at, match.end()),
+        *positions.where(at, match.end()),
         text[at : match.end()],
     )
 
@@ -299,6 +304,6 @@ def frontmatter_links(text: str, start: int, end: int) -> Iterator[Link]:
     positions = Positions(text)
     for match in WIKILINK.finditer(text, start, end):
         at = match.start() - (1 if match.start() > start and text[match.start() - 1] == "!" else 0)
-        link = wikilink(match.group(1), at < match.start(), text[at : match.end()], positions.span(at, match.end()))
+        link = wikilink(match.group(1), at < match.start(), text[at : match.end()], positions.where(at, match.end()))
         if link is not None:
             yield link
