@@ -215,17 +215,18 @@ def _find_links(
 ) -> None:
     taken: list[tuple[int, int]] = []
     if _has(text, "[[", start, end):
+        links, where = result.links, positions.where  # the loop below runs for every link of the vault
         for match in WIKILINK.finditer(text, start, end):
-            at = match.start()
+            at, stop = match.span()
             embed = at > start and text[at - 1] == "!"
             if embed:
                 at -= 1
             if excluded and _inside(at, excluded):
                 continue
-            link = wikilink(match.group(1), embed, text[at : match.end()], positions.where(at, match.end()))
-            taken.append((at, match.end()))
+            taken.append((at, stop))
+            link = wikilink(match.group(1), embed, text[at:stop], where(at, stop))
             if link is not None:
-                result.links.append(link)
+                links.append(link)
     close = text.find("](", start, end)
     while close >= 0:
         opening = _opening_bracket(text, close, start)
