@@ -58,13 +58,16 @@ def vault_state(config: Config, files: VaultFiles) -> bytes | None:
     """Everything about the vault's files an answer depends on: every file's stamp, and the content of
     the notes changed too recently for their stamp to be trusted (a second save within the same clock
     tick keeps it), as a digest. None when there are too many of those to be worth reading twice."""
-    notes = tuple((path, note.size, note.mtime_ns, note.inode) for path, note in files.notes.items())
-    racy = [files.notes[note[0]] for note in notes if note[2] >= files.started_ns - RACY_NS]
+    columns = tuple(zip(*files.notes.values(), strict=True)) or ((), (), (), ())  # paths, sizes, mtimes, inodes
+    recent = files.started_ns - RACY_NS
+    racy = []
+    if max(columns[2], default=0) >= recent:
+        racy = [note for note in files.notes.values() if note.mtime_ns >= recent]
     if len(racy) > RACY_READ_LIMIT:
         return None
     contents = tuple((note.path, _digest(read_note(config.vault, note, config.max_note_size))) for note in racy)
     skipped = tuple(sorted((path, finding.message) for path, finding in files.skipped.items()))
-    everything = (notes, tuple(sorted(files.attachments)), skipped, contents)
+    everything = (columns, tuple(sorted(files.attachments)), skipped, contents)
     return _digest(marshal.dumps(everything, 2))  # version 2: no back-references, the same bytes every run
 
 

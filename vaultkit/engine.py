@@ -150,7 +150,9 @@ class Workspace:
         """Every file of the vault, for resolving links."""
         if self._vault is None:
             aliases = self._aliases_of if self.tracking else None
-            self._vault = VaultIndex(sorted(self.all_files), NotesView(self), aliases)
+            # the scan lists notes in order: sorting them with the attachments is a merge, not a sort
+            every = [*self.files.notes, *self.files.attachments] if self._scanned else self.all_files
+            self._vault = VaultIndex(sorted(every), NotesView(self), aliases)
         return self._vault
 
     def keeps_text(self, path: str) -> bool:
