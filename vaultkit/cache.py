@@ -114,12 +114,7 @@ def load(vault: Path, fingerprint: str) -> Snapshot | None:
     try:
         data = read_cache_file(folder / "index.bin", version)
         generation, links_generation, written_ns, others, paths, columns = data
-        stamps, keys, summaries, aliases, findings, unresolved, facts, directives = columns
-        rows = zip(paths, stamps, keys, summaries, aliases, findings, unresolved, facts, directives, strict=True)
-        entries = {
-            path: Entry(stamp, key, summary, alias, None, flag, digest, directive, True, stored)
-            for path, stamp, key, summary, alias, stored, flag, digest, directive in rows
-        }
+        entries = {path: _entry(row) for path, row in zip(paths, zip(*columns, strict=True), strict=True)}
         index_paths = frozenset(paths)
         files = index_paths.union(others)
         snapshot = Snapshot(fingerprint, written_ns, files, entries, generation, links_generation)
@@ -175,22 +170,10 @@ def save(vault: Path, snapshot: Snapshot, links: dict[str, LinkFacts] | None) ->
             write_atomically(folder / "links.bin", marshal.dumps((version, (snapshot.links_generation, links))))
         snapshot.generation = os.urandom(8).hex()  # any delta written over the old index no longer applies
         paths = tuple(snapshot.entries)
-        entries = snapshot.entries.values()
-        columns = (
-            tuple(entry.stamp for entry in entries),
-            tuple(entry.key for entry in entries),
-            tuple(entry.summary for entry in entries),
-            tuple(entry.aliases for entry in entries),
-            tuple(entry.stored_findings() for entry in entries),
-            tuple(entry.unresolved for entry in entries),
-            tuple(entry.facts for entry in entries),
-            tuple(entry.directives for entry in entries),
-        )
+        columns = tuple(zip(*map(_plain_entry, snapshot.entries.values()), strict=True)) or ((),) * _FIELDS
         others = tuple(sorted(snapshot.files.difference(paths)))
         index = (snapshot.generation, snapshot.links_generation, snapshot.written_ns, others, paths, columns)
         write_atomically(folder / "index.bin", marshal.dumps((version, index)))
-        for entry in entries:
-            entry.saved = True
         snapshot.delta_paths, snapshot.delta_links = set(), {}
         snapshot.index_paths, snapshot.index_files = frozenset(paths), snapshot.files
     except (OSError, ValueError):
@@ -203,8 +186,11 @@ def save(vault: Path, snapshot: Snapshot, links: dict[str, LinkFacts] | None) ->
 # are marshalled apart, so that only the findings asked for are ever unpacked.
 
 
+_FIELDS = 8  # of an entry as a plain tuple
+
+
 def _plain_entry(entry: Entry) -> tuple[Any, ...]:
-    """An entry as one tuple (the delta holds a few of them)."""
+    """An entry as one plain tuple: a row of the index's columns, or one of the delta's entries."""
     entry.saved = True
     return (
         entry.stamp,

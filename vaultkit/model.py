@@ -6,6 +6,7 @@ cheapest immutable records Python creates, pickles and compares.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal, NamedTuple
 
 Severity = Literal["error", "warning"]
@@ -83,6 +84,15 @@ class Finding(NamedTuple):
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.span.line, self.span.column, self.code, self.message)
+
+
+def block_id_set(ids: Iterable[str]) -> frozenset[str]:
+    """A note's block ids; every note without any shares one empty set (frozenset() makes a new one)."""
+    found = frozenset(ids)
+    return found if found else _NO_BLOCK_IDS
+
+
+_NO_BLOCK_IDS: frozenset[str] = frozenset()
 
 
 class Note(NamedTuple):

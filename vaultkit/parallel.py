@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from vaultkit.cache import Entry, plain_finding, restore_finding
 from vaultkit.files import NoteFile
-from vaultkit.model import Comment, Heading, Note, Span
+from vaultkit.model import Comment, Heading, Note, block_id_set
 from vaultkit.resolve import note_aliases
 
 if TYPE_CHECKING:
@@ -161,19 +161,15 @@ def facts_of(note: Note) -> tuple[Any, ...]:
     )
 
 
-# A link into a note needs its headings' text, not where they are; nor where its frontmatter keys are.
-_NOWHERE = Span(0, 0, 0, 0)
-_NO_BLOCK_IDS: frozenset[str] = frozenset()
-
-
 def from_facts(plain: tuple[Any, ...]) -> Note:
     path, frontmatter, frontmatter_end, headings, block_ids, problems = plain
     return Note(
         path=path,
         frontmatter=frontmatter,
         frontmatter_end=frontmatter_end,
-        headings=tuple(Heading(level, text, *_NOWHERE) for level, text in headings),
-        block_ids=frozenset(block_ids) if block_ids else _NO_BLOCK_IDS,
+        # a link into a note needs its headings' text, not where they are (nor where its frontmatter keys are)
+        headings=tuple(Heading(level, text, 0, 0, 0, 0) for level, text in headings),
+        block_ids=block_id_set(block_ids),
         links=(),
         comments=tuple[Comment, ...](),
         problems=tuple(restore_finding(*fields) for fields in problems),

@@ -35,8 +35,7 @@ def _index(vault: VaultIndex) -> _SuggestIndex:
     return index
 
 
-_NOT_LETTERS = re.compile(r"[\W_]+")
-_NOT_LETTERS_NOR_SLASH = re.compile(r"(?:[^\w/]|_)+")
+_NOT_LETTERS = re.compile(r"(?:[^\w/]|_)+")  # keeps '/': names hold none, so it can stand between them
 
 
 def _skeleton(name: str) -> str:
@@ -62,7 +61,7 @@ class _SuggestIndex:
         keys = list(vault.by_name)
         stems = [_stem(key) for key in keys]
         # every skeleton in one pass: names hold no '/', so it can stand between them
-        skeletons = _NOT_LETTERS_NOR_SLASH.sub("", "/".join(stems)).split("/")
+        skeletons = _NOT_LETTERS.sub("", "/".join(stems)).split("/")
         for key, stem, skeleton in zip(keys, stems, skeletons, strict=True):
             self.skeletons[skeleton].append(key)
             if len(stem) <= _MAX_NAME:

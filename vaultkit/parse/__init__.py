@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from sys import intern
 
-from vaultkit.model import Comment, Finding, Heading, Link, Note, Span
+from vaultkit.model import Comment, Finding, Heading, Link, Note, Span, block_id_set
 from vaultkit.parse.blocks import Blocks, scan_blocks
 from vaultkit.parse.frontmatter import split_frontmatter
 from vaultkit.parse.inline import InlineScan, Positions, frontmatter_links, scan_inline
 
 __all__ = ["decode_note", "parse_note", "parse_text"]
-
-_NO_BLOCK_IDS: frozenset[str] = frozenset()
-# Heading texts repeat across a vault ("References", "总结"): each is interned, one string for all.
 
 
 def decode_note(path: str, data: bytes) -> tuple[str | None, Finding | None]:
@@ -63,7 +60,7 @@ def parse_text(path: str, text: str, keep_text: bool = False) -> Note:
         frontmatter=frontmatter.data,
         frontmatter_end=frontmatter.end_line,
         headings=_headings(text, blocks, scan),
-        block_ids=frozenset(scan.block_ids) if scan.block_ids else _NO_BLOCK_IDS,
+        block_ids=block_id_set(scan.block_ids),
         links=tuple(links),
         comments=_comments(text, blocks, scan),
         problems=frontmatter.problems,
@@ -111,5 +108,6 @@ def _headings(text: str, blocks: Blocks, scan: InlineScan) -> tuple[Heading, ...
             column = found + 1 if found >= 0 else len(line_text) - len(line_text.lstrip(" \t>#")) + 1
             end_column = len(line_text) + 1
         line, end_line = block.line + 1, block.end_line + 1
+        # heading texts repeat across a vault ("References", "总结"): interned, one string for all
         headings.append(Heading(block.level, intern(block.text), line, column, end_line, end_column))
     return tuple(headings)
