@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from vaultkit.cache import cache_dir, load
 from vaultkit.config import load_config
+from vaultkit.store.cache import cache_dir, load
 
 from conftest import Run, write_vault
 
@@ -144,11 +144,11 @@ def test_a_few_changes_are_written_as_a_delta(cli: CLI, root: Path, monkeypatch:
     fingerprint = load_config(vault=root).fingerprint()
     assert (snapshot := load(root, fingerprint)) is not None and snapshot.delta_paths == {"d.md"}
     older_delta = (cache_dir(root) / "delta.bin").read_bytes()
-    monkeypatch.setattr("vaultkit.cache.DELTA_LIMIT", 0)  # the next change writes everything again
+    monkeypatch.setattr("vaultkit.store.cache.DELTA_LIMIT", 0)  # the next change writes everything again
     touch_later(root / "d.md", "[[a]]\n")
     assert lines(cli, root) == expected
     assert (cache_dir(root) / "index.bin").read_bytes() != index
-    monkeypatch.setattr("vaultkit.cache.DELTA_LIMIT", 512)
+    monkeypatch.setattr("vaultkit.store.cache.DELTA_LIMIT", 512)
     (cache_dir(root) / "delta.bin").write_bytes(older_delta)  # as a concurrent run could leave it
     assert (snapshot := load(root, fingerprint)) is not None and snapshot.delta_paths == set()  # over another index
     assert lines(cli, root) == expected

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from vaultkit import engine, kinds, parallel
+from vaultkit import kinds
 from vaultkit.config import Selection, load_config
-from vaultkit.engine import Workspace, check_vault
+from vaultkit.engine import Workspace, check_vault, coldstart, workspace
 
 from conftest import write_vault
 
@@ -70,8 +70,8 @@ def test_two_cores_give_the_same_findings(tmp_path: Path, monkeypatch: pytest.Mo
         )
     files.update({f"img/pic {i}.png": "" for i in range(5)})
     root = write_vault(tmp_path / "v", files)
-    monkeypatch.setattr(engine, "PARALLEL_MIN_NOTES", 10)
-    assert parallel.available()
+    monkeypatch.setattr(workspace, "PARALLEL_MIN_NOTES", 10)
+    assert coldstart.available()
     forked = check_vault(load_config(vault=root), use_cache=True).findings
     monkeypatch.setenv("VAULTKIT_WORKERS", "1")
     single = check_vault(load_config(vault=root), use_cache=False).findings

@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 
 from vaultkit import sync
-from vaultkit.settings import CONFLICT_COPY_PATTERN, SyncSettings
+from vaultkit.config import SyncSettings
 from vaultkit.sync import Syncer, SyncLockedError, SyncReport, sync_once
+from vaultkit.vault.names import CONFLICT_COPY_PATTERN
 
 NOW = datetime(2026, 11, 24, 10, 15, 0)
 STAMP = "20261124-101500"
@@ -189,7 +190,7 @@ def test_push_race_fetches_merges_and_pushes(world: tuple[Path, Clone, Clone], m
             raced.append(step)
             assert b.sync().state == "pushed"
 
-    monkeypatch.setattr(sync, "fault", b_pushes_first)
+    monkeypatch.setattr(sync.cycle, "fault", b_pushes_first)
     report = a.sync()
     assert (report.state, report.ok) == ("pushed", True)
     files = git(remote, "ls-tree", "--name-only", "main").splitlines()
@@ -328,8 +329,8 @@ def test_killed_at_each_step_recovers(world: tuple[Path, Clone, Clone], step: st
     b.write("from b.md", "b\n")
     b.sync()
     a.write("from a.md", "a\n")
-    env = {**os.environ, sync.FAULT_VARIABLE: step}
-    command = [sys.executable, "-m", "vaultkit.sync", str(a.path)]
+    env = {**os.environ, sync.state.FAULT_VARIABLE: step}
+    command = [sys.executable, "-m", "vaultkit", "sync", "--vault", str(a.path), "--format", "json"]
     killed = subprocess.run(command, env=env, capture_output=True)
     assert killed.returncode == -signal.SIGKILL
     recovered = a.sync()
@@ -354,10 +355,10 @@ def test_file_written_during_commit_and_temp_files(
         if step == "after-add":
             a.write("draft.md", "final bytes\n")
 
-    monkeypatch.setattr(sync, "fault", still_writing)
+    monkeypatch.setattr(sync.cycle, "fault", still_writing)
     assert a.sync().state == "pushed"
     assert git(a.path, "show", "HEAD:draft.md") == "first bytes"
-    monkeypatch.setattr(sync, "fault", lambda step: None)
+    monkeypatch.setattr(sync.cycle, "fault", lambda step: None)
     assert a.sync().state == "pushed"
     assert git(a.path, "show", "HEAD:draft.md") == "final bytes"
     tracked = git(a.path, "ls-files").splitlines()

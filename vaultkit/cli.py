@@ -113,7 +113,6 @@ def check(
     debug: bool,
 ) -> int:
     """Index the whole vault and report findings for PATHS (default: the whole vault)."""
-    from vaultkit.answers import answer_check
     from vaultkit.config import Selection, load_config
 
     if fix and diff:
@@ -134,15 +133,22 @@ def check(
         return output, EXIT_FINDINGS if has_errors and not exit_zero else EXIT_OK
 
     if not (no_cache or fix or diff or staged_removals):  # a question the cache may have answered before
-        question = repr((output_format, quiet, exit_zero, _prefix(config.vault)))
-        answer, code = answer_check(config, paths, question, render, selection=selection, progress=progress)
+        from vaultkit.store.answers import ask
+
+        asked = ask(config, paths, repr((output_format, quiet, exit_zero, _prefix(config.vault))), selection)
+        if asked.known is None:
+            from vaultkit.engine import check_vault  # not needed for an answer already known
+
+            text, code = render(check_vault(config, paths, selection=selection, progress=progress, files=asked.files))
+            asked.keep(text.encode("utf-8", errors="replace"), code)
+        answer, answered_code = asked.answer
         write(answer)
-        return code
+        return answered_code
     from vaultkit.engine import check_vault
 
     removed = None
     if staged_removals:
-        from vaultkit.files import staged_removals as removals_in_git
+        from vaultkit.vault.git import staged_removals as removals_in_git
 
         removed = removals_in_git(config.vault)
     run = check_vault(config, paths, selection=selection, use_cache=not no_cache, progress=progress, removed=removed)

@@ -7,8 +7,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from vaultkit.files import write_atomically
 from vaultkit.model import Edit, Finding
+from vaultkit.vault.write import write_atomically
 
 BOM = "\ufeff"
 

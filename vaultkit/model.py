@@ -73,7 +73,13 @@ class Fix(NamedTuple):
     edits: tuple[Edit, ...]
 
 
+FILE_START = Span(1, 1, 1, 1)  # where a finding about a whole file points
+
+
 class Finding(NamedTuple):
+    """One finding. Its severity as reported is stamped by `Selection.apply` (the code's default, or the
+    configuration's), so the checks that make findings never name one."""
+
     path: str  # vault-relative, '/' separators
     span: Span
     code: str
@@ -112,8 +118,29 @@ class Note(NamedTuple):
 
     @property
     def name(self) -> str:
-        base = self.path.rsplit("/", 1)[-1]
-        return base[:-3] if base.lower().endswith(".md") else base
+        return strip_md(self.path.rsplit("/", 1)[-1])
+
+    @classmethod
+    def with_problem(cls, problem: Finding) -> Note:
+        """A note known only by its path and one problem that kept it from being parsed."""
+        return cls(problem.path, None, 0, (), block_id_set(()), (), (), (problem,))
+
+    def key_span(self, key: str | None) -> Span:
+        """Where a top-level frontmatter key is written; the opening `---` when it is not."""
+        for name, line, column in self.frontmatter_keys:
+            if name == key:
+                return Span(line, column, line, column + len(name))
+        return Span(1, 1, 1, 4)
+
+
+def strip_md(path: str) -> str:
+    """A note's path or name without its `.md` (any case), as links write it."""
+    return path[:-3] if path.lower().endswith(".md") else path
+
+
+def shorten(text: str, limit: int = 120) -> str:
+    """Messages stay one readable line, whatever a hostile note holds."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class ConfigError(Exception):

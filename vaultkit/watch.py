@@ -28,7 +28,7 @@ from vaultkit.config import Config, Selection, load_config
 from vaultkit.engine import Workspace
 from vaultkit.model import ConfigError, Finding
 from vaultkit.report import finding_dict, summary, text_line
-from vaultkit.settings import CONFLICT_COPY_PATTERN, TEMP_FILE
+from vaultkit.vault.names import CONFLICT_COPY_PATTERN, TEMP_FILE
 
 MAX_WAIT = 2.0  # under a stream of events, re-check at least this often (seconds)
 

@@ -1,4 +1,5 @@
-"""What a check kind is: a pure function of (notes, vault index, parameters) to findings."""
+"""What a check kind is: a pure function of (notes, vault index, parameters) to findings, which says
+beforehand which other notes it reads."""
 
 from __future__ import annotations
 
@@ -42,6 +43,11 @@ class Kind(Protocol):
         """Validate this kind's parameters; raise ConfigError naming `source` and the key."""
         ...
 
+    def needs(self, check: CheckDef, vault: VaultIndex, notes: Sequence[Note]) -> Iterable[str]:
+        """The paths of the other notes `run` reads from `vault.notes` for these notes: the engine loads
+        them first, so that a kind never touches the file system."""
+        ...
+
     def run(self, check: CheckDef, vault: VaultIndex, notes: Sequence[Note]) -> Iterable[Finding]:
-        """Findings for `notes`, all covered by `check`; `vault` is the whole vault."""
+        """Findings for `notes`, all covered by `check`; `vault` is the whole vault, in memory."""
         ...

@@ -59,6 +59,12 @@ class FrontmatterKind:
             validator = Draft202012Validator(schema)
         return FrontmatterParams(schema, _permalink(raw.get("permalink"), source), validator)
 
+    def needs(self, check: CheckDef, vault: VaultIndex, notes: Sequence[Note]) -> Iterator[str]:
+        """A permalink must be unique among every note the check covers."""
+        params: FrontmatterParams = check.params
+        if params.permalink is not None:
+            yield from (path for path in vault.files if path.lower().endswith(".md") and check.covers(path))
+
     def run(self, check: CheckDef, vault: VaultIndex, notes: Sequence[Note]) -> Iterator[Finding]:
         params: FrontmatterParams = check.params
         for note in notes:

@@ -45,12 +45,23 @@ class LinksKind:
             raise ConfigError(f"{source}: key 'embeds': expected true or false")
         return LinkParams(tuple(ignore), publish_key, embeds)
 
+    def needs(self, check: CheckDef, vault: VaultIndex, notes: Sequence[Note]) -> Iterator[str]:
+        """The targets whose headings, block ids or publish flag a link's findings depend on."""
+        params: LinkParams = check.params
+        for note in notes:
+            published = _published(note, params)
+            for link in note.links:
+                if link.anchor or published:
+                    found = vault.resolve(link.target, note.path).path
+                    if found is not None and found != note.path:
+                        yield found
+
     def run(self, check: CheckDef, vault: VaultIndex, notes: Sequence[Note]) -> Iterator[Finding]:
         params: LinkParams = check.params
         ignore = params.ignore_regex
         resolve = vault.resolve
         for note in notes:
-            published = bool(note.frontmatter and note.frontmatter.get(params.publish_key) is True)
+            published = _published(note, params)
             path = note.path
             for link in note.links:
                 if link.embed and not params.embeds:
@@ -61,6 +72,10 @@ class LinksKind:
                 if not (link.anchor or published or leads_to.ties) and leads_to.path not in (None, path):
                     continue  # the common case: it leads to another file, nothing more to check
                 yield from _check_link(note, link, vault, params, published)
+
+
+def _published(note: Note, params: LinkParams) -> bool:
+    return bool(note.frontmatter and note.frontmatter.get(params.publish_key) is True)
 
 
 def _ignored(ignore: re.Pattern[str], target: str) -> bool:
@@ -104,7 +119,7 @@ def _check_link(note: Note, link: Link, vault: VaultIndex, params: LinkParams, p
 
 
 def _unpublished(note: Note, link: Link, target: Note, params: LinkParams) -> Iterator[Finding]:
-    if not (target.frontmatter and target.frontmatter.get(params.publish_key) is True):
+    if not _published(target, params):
         yield Finding(
             note.path,
             link.span,

@@ -67,6 +67,9 @@ class OutlineKind:
                 raise ConfigError(f"{source}: key 'title_counts': needs a named group 'sections' or 'items'")
         return OutlineParams(sections, items, title_pattern)
 
+    def needs(self, check: CheckDef, vault: VaultIndex, notes: Sequence[Note]) -> Iterator[str]:
+        return iter(())  # an outline is the note's own
+
     def run(self, check: CheckDef, vault: VaultIndex, notes: Sequence[Note]) -> Iterator[Finding]:
         params: OutlineParams = check.params
         for note in notes:

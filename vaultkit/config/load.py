@@ -3,82 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any
 
+from vaultkit.config.records import DEFAULT_EXCLUDE, DEFAULT_MAX_NOTE_SIZE, Config, SyncSettings
 from vaultkit.globs import compile_globs
-from vaultkit.model import ConfigError, Finding, Severity
-from vaultkit.rules import RULES, expand_codes
-from vaultkit.settings import SyncSettings
+from vaultkit.model import ConfigError
+from vaultkit.rules import expand_codes
 
 if TYPE_CHECKING:  # the kinds are imported only when a vault has check definitions
     from vaultkit.kinds.base import CheckDef
 
 CONFIG_NAMES = (".vaultkit.yaml", "vaultkit.yaml", "pyproject.toml")
-DEFAULT_EXCLUDE = (".obsidian/**", ".trash/**")
-DEFAULT_MAX_NOTE_SIZE = 10 * 1024 * 1024
 SEVERITIES = ("error", "warning", "off")
-
-
-class Config(NamedTuple):
-    vault: Path  # the vault root, absolute
-    source: Path | None = None  # the configuration file, None when running on defaults
-    checks: tuple[CheckDef, ...] = ()
-    check_files: tuple[Path, ...] = ()  # every file the checks came from (for caches and watch)
-    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
-    select: frozenset[str] | None = None  # None: every code
-    ignore: frozenset[str] = frozenset()
-    severity: Mapping[str, str] = MappingProxyType({})
-    max_note_size: int = DEFAULT_MAX_NOTE_SIZE
-    sync: SyncSettings = SyncSettings()
-
-    @property
-    def exclude_regex(self) -> re.Pattern[str] | None:
-        """The exclude globs, less those that only match hidden paths (`.obsidian/**`): every file walk
-        leaves hidden entries out before it asks, and a vault on the defaults then asks nothing."""
-        return compile_globs(tuple(glob for glob in self.exclude if not glob.startswith(".")))
-
-    def fingerprint(self) -> str:
-        """Changes whenever anything that could change a finding changes."""
-        parts = [repr(self.vault), repr(self.exclude), repr(self.max_note_size)]
-        for path in self.check_files:
-            try:
-                parts.append(f"{path}:{path.read_bytes()!r}")
-            except OSError:
-                parts.append(f"{path}:missing")
-        parts.extend(repr(check) for check in self.checks)
-        return "\n".join(parts)
-
-
-class Selection(NamedTuple):
-    """Which codes are reported and at which severity: config merged with the command line."""
-
-    select: frozenset[str] | None = None
-    ignore: frozenset[str] = frozenset()
-    severity: Mapping[str, str] = MappingProxyType({})
-
-    @classmethod
-    def of(cls, config: Config, select: set[str] | None = None, ignore: Iterable[str] = ()) -> Selection:
-        chosen = frozenset(select) if select is not None else config.select
-        return cls(chosen, frozenset(config.ignore) | frozenset(ignore), dict(config.severity))
-
-    def key(self) -> tuple[object, ...]:
-        """The selection as a value that is the same in every run (sets have no stable order)."""
-        chosen = None if self.select is None else sorted(self.select)
-        return chosen, sorted(self.ignore), sorted(self.severity.items())
-
-    def wants(self, code: str) -> bool:
-        if self.select is not None and code not in self.select:
-            return False
-        return code not in self.ignore and self.severity.get(code) != "off"
-
-    def apply(self, finding: Finding) -> Finding | None:
-        if not self.wants(finding.code):
-            return None
-        severity = cast(Severity, self.severity.get(finding.code, RULES[finding.code].severity))
-        return finding if finding.severity == severity else finding._replace(severity=severity)
 
 
 def find_config(start: Path) -> Path | None:

@@ -12,46 +12,48 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from vaultkit.cache import RACY_NS, cache_dir, read_cache_file, version_tag
 from vaultkit.config import Config, Selection
-from vaultkit.files import VaultFiles, read_note, scan_vault, write_atomically
-
-if TYPE_CHECKING:
-    from vaultkit.engine import CheckRun, Progress
+from vaultkit.store.cache import RACY_NS, cache_dir, read_cache_file, version_tag
+from vaultkit.vault import VaultFiles, read_note, scan_vault, write_atomically
 
 ANSWERS_KEPT = 8  # the last few questions (the whole vault, a pre-commit run, an editor's file...)
 RACY_READ_LIMIT = 64  # notes read again to prove an answer still holds; more: not worth it
 
 
-def answer_check(
-    config: Config,
-    paths: Sequence[Path],
-    question: str,
-    render: Callable[[CheckRun], tuple[str, int]],
-    *,
-    selection: Selection,
-    progress: Progress | None = None,
-) -> tuple[bytes, int]:
-    """`render(check_vault(...))` — the output (as UTF-8) and exit code — given again from the cache while every
-    file of the vault is as it was when the same question (`question`: how the output is rendered) was
-    last answered."""
+@dataclass(eq=False, repr=False)
+class Question:
+    """One `vaultkit check` question about the vault as just scanned, and its answer when it is known."""
+
+    vault: Path
+    files: VaultFiles  # the scan the question was asked over: a check that follows reuses it
+    query: str
+    state: bytes | None  # None: the vault changes too fast for an answer to be kept
+    known: tuple[bytes, int] | None  # the output (UTF-8) and exit code given last time, still true
+
+    @property
+    def answer(self) -> tuple[bytes, int]:
+        assert self.known is not None, "asked for an answer neither known nor kept"
+        return self.known
+
+    def keep(self, output: bytes, code: int) -> None:
+        """Keep the answer computed for this question (for the next run, when the vault holds still)."""
+        self.known = (output, code)
+        if self.state is not None:
+            save_answer(self.vault, self.query, self.state, output, code)
+
+
+def ask(config: Config, paths: Sequence[Path], question: str, selection: Selection) -> Question:
+    """The question (`question`: how the output is rendered) over the vault as it is now, with the answer
+    last given while every file of the vault was as it is now, if any."""
     files = scan_vault(config.vault, config.exclude_regex)
     state = vault_state(config, files)
     query = repr((config.fingerprint(), question, selection.key(), [os.path.realpath(path) for path in paths]))
     known = load_answer(config.vault, query, state) if state is not None else None
-    if known is not None:
-        return known
-    from vaultkit.engine import check_vault  # not needed for an answer already known
-
-    text, code = render(check_vault(config, paths, selection=selection, progress=progress, files=files))
-    output = text.encode("utf-8", errors="replace")
-    if state is not None:
-        save_answer(config.vault, query, state, output, code)
-    return output, code
+    return Question(config.vault, files, query, state, known)
 
 
 def vault_state(config: Config, files: VaultFiles) -> bytes | None:

@@ -1,4 +1,4 @@
-"""Back up and share a vault through git, and never lose an edit (SPEC §9).
+"""One sync cycle (SPEC §9): commit, fetch, integrate, push — and never lose an edit.
 
 One cycle: preconditions under a lock → commit → fetch → classify → fast-forward or merge → push →
 verify. Integration never uses `git merge` porcelain: the merge is computed with
@@ -16,47 +16,23 @@ that it can be killed with its children (ssh). This module never imports the che
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import fcntl
-import json
-import os
 import re
-import signal
 import socket
-import subprocess
-import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from vaultkit.settings import TEMP_FILE, SyncSettings
+from vaultkit.config import SyncSettings
+from vaultkit.gitcli import NETWORK_TIMEOUT, GitFailed, GitTimedOut, git_env, output_text
+from vaultkit.sync.repo import Repository
+from vaultkit.sync.state import Journal, fault
+from vaultkit.vault.names import TEMP_FILE
 
-LOCAL_TIMEOUT = 30.0
-NETWORK_TIMEOUT = 60.0
 LOCK_RETRIES = 10  # a foreign index.lock is waited for this many times ...
 LOCK_WAIT = 0.2  # ... this long each time, then the cycle gives up (and never deletes it)
 PUSH_ATTEMPTS = 3
 BACKUP_DAYS = 30
-FAULT_VARIABLE = "VAULTKIT_SYNC_FAULT"  # tests only: kill this process at the named step
-
-
-class GitFailed(Exception):
-    def __init__(self, args: Sequence[str], code: int, output: str) -> None:
-        super().__init__(f"git {' '.join(args)}: {output.strip()[:300]}")
-        self.code = code
-        self.output = output
-
-
-class GitTimedOut(GitFailed):
-    pass
-
-
-class SyncLockedError(Exception):
-    """Another vaultkit holds this repository."""
 
 
 @dataclass(frozen=True)
@@ -77,181 +53,6 @@ class SyncReport:
             "conflicts": list(self.conflicts),
             "notices": list(self.notices),
         }
-
-
-# --- running git ------------------------------------------------------------------------------
-
-
-def git_env() -> dict[str, str]:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "LANGUAGE": "C"}
-    env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes -o ConnectTimeout=20")
-    env.pop("GIT_ASKPASS", None)
-    env.pop("SSH_ASKPASS", None)
-    return env
-
-
-def run_git(
-    cwd: Path,
-    *args: str,
-    timeout: float = LOCAL_TIMEOUT,
-    env: dict[str, str] | None = None,
-    check: bool = True,
-    input_bytes: bytes | None = None,
-) -> subprocess.CompletedProcess[bytes]:
-    """git in its own process group, killed with its children when `timeout` runs out."""
-    process = subprocess.Popen(
-        ["git", *args],
-        cwd=cwd,
-        stdin=subprocess.PIPE if input_bytes is not None else subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env or git_env(),
-        start_new_session=True,
-    )
-    try:
-        out, err = process.communicate(input_bytes, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
-        raise GitTimedOut(args, -1, f"timed out after {timeout:g} s") from None
-    done = subprocess.CompletedProcess(process.args, process.returncode, out, err)
-    if check and process.returncode != 0:
-        raise GitFailed(args, process.returncode, err.decode("utf-8", "replace") or out.decode("utf-8", "replace"))
-    return done
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.communicate()
-
-
-def _text(done: subprocess.CompletedProcess[bytes]) -> str:
-    return done.stdout.decode("utf-8", "surrogateescape").strip()
-
-
-# --- the repository -----------------------------------------------------------------------------
-
-
-class Repository:
-    """The git repository holding a vault: GitPython finds it and reads its configuration; commands
-    that change it run through `run_git` for their time limits and process groups."""
-
-    def __init__(self, vault: Path) -> None:
-        import git
-
-        try:
-            self.repo = git.Repo(vault, search_parent_directories=True)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-            raise NotARepository(f"{vault} is not in a git repository") from None
-        if self.repo.bare or self.repo.working_tree_dir is None:
-            raise NotARepository(f"{vault} is in a bare repository")
-        self.root = Path(self.repo.working_tree_dir)
-        self.git_dir = Path(self.repo.git_dir)
-        self.state_dir = self.git_dir / "vaultkit"
-
-    def git(self, *args: str, **options: Any) -> subprocess.CompletedProcess[bytes]:
-        return run_git(self.root, *args, **options)
-
-    def out(self, *args: str, **options: Any) -> str:
-        return _text(self.git(*args, **options))
-
-    def scope(self, vault: Path) -> str:
-        """The vault's folder relative to the repository root ("" when it is the root)."""
-        relative = Path(os.path.realpath(vault)).relative_to(os.path.realpath(self.root)).as_posix()
-        return "" if relative == "." else relative
-
-    def branch(self) -> str | None:
-        done = self.git("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
-        return _text(done) if done.returncode == 0 else None
-
-    def upstream(self, branch: str, settings: SyncSettings) -> tuple[str, str] | None:
-        """(remote, branch on the remote) to sync with, or None."""
-        reader = self.repo.config_reader()
-        section = f'branch "{branch}"'
-        remote = settings.remote or reader.get_value(section, "remote", default="")
-        merge = reader.get_value(section, "merge", default="")
-        if not remote or remote == ".":
-            return None
-        if f'remote "{remote}"' not in reader.sections():
-            return None
-        name = str(merge).removeprefix("refs/heads/") if merge else branch
-        return str(remote), name
-
-    def rev(self, name: str) -> str | None:
-        done = self.git("rev-parse", "--verify", "--quiet", name + "^{commit}", check=False)
-        return _text(done) if done.returncode == 0 else None
-
-    def blob(self, commit: str, path: str) -> tuple[str, str] | None:
-        """(mode, object id) of `path` in `commit`, or None."""
-        line = self.out("ls-tree", "-z", commit, "--", path).rstrip("\0")
-        if not line:
-            return None
-        meta, _, _ = line.partition("\t")
-        mode, _, oid = meta.split(" ")
-        return mode, oid
-
-
-class NotARepository(Exception):
-    pass
-
-
-class Lock:
-    """One vaultkit per repository: an advisory lock the kernel releases when the process dies."""
-
-    def __init__(self, repo: Repository) -> None:
-        repo.state_dir.mkdir(parents=True, exist_ok=True)
-        self.path = repo.state_dir / "lock"
-        self.fd: int | None = None
-
-    def acquire(self) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as error:
-            os.close(fd)
-            if error.errno in (errno.EAGAIN, errno.EACCES):
-                raise SyncLockedError("another vaultkit is already syncing this repository") from None
-            raise
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self.fd = fd
-
-    def release(self) -> None:
-        if self.fd is not None:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
-            os.close(self.fd)
-            self.fd = None
-
-
-class Journal:
-    """The step in progress that leaves the repository between two states (moving to a merge)."""
-
-    def __init__(self, repo: Repository) -> None:
-        self.path = repo.state_dir / "journal.json"
-
-    def write(self, **record: str) -> None:
-        temp = self.path.with_suffix(".tmp")
-        temp.write_text(json.dumps(record), encoding="utf-8")
-        os.replace(temp, self.path)
-
-    def read(self) -> dict[str, str] | None:
-        try:
-            record = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return record if isinstance(record, dict) else None
-
-    def clear(self) -> None:
-        self.path.unlink(missing_ok=True)
-
-
-def fault(step: str) -> None:
-    """Tests only: die here, as a power cut or `kill -9` would, when VAULTKIT_SYNC_FAULT names `step`."""
-    if os.environ.get(FAULT_VARIABLE) == step:
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
-# --- one cycle ------------------------------------------------------------------------------------
 
 
 class Problem(Exception):
@@ -421,7 +222,7 @@ class Cycle:
                     f"{remote}/{name} has a history unrelated to yours (rewritten?): nothing pushed, nothing"
                     f" forced; your commits are kept, and the last tip is under refs/vaultkit/backup/",
                 )
-            merge_base = _text(base)
+            merge_base = output_text(base)
             if merge_base != theirs:  # they have commits we do not
                 self.integrate(branch, ours, theirs, remote, name)
                 ours = self.repo.out("rev-parse", "HEAD")
@@ -622,167 +423,3 @@ _AUTH = re.compile(
 def _first_line(text: str) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     return (lines[0] if lines else "no details")[:200]
-
-
-# --- entry points -----------------------------------------------------------------------------------
-
-
-def sync_once(
-    vault_dir: Path, settings: SyncSettings, *, now: datetime | None = None, network_timeout: float = NETWORK_TIMEOUT
-) -> SyncReport:
-    """One full cycle, as `vaultkit sync` runs it; problems come back as a report, never as exceptions."""
-    try:
-        repo = Repository(vault_dir)
-    except NotARepository as problem:
-        return SyncReport("not-a-repo", False, str(problem))
-    lock = Lock(repo)
-    try:
-        lock.acquire()
-    except SyncLockedError as problem:
-        return SyncReport("locked", False, str(problem))
-    try:
-        return Cycle(repo, settings, now or datetime.now(), network_timeout, scope=repo.scope(vault_dir)).run()
-    except GitFailed as failure:
-        return SyncReport("error", False, f"git failed: {failure}")
-    finally:
-        lock.release()
-
-
-def run_sync_command(vault_dir: Path, settings: SyncSettings, output_format: str, write: Callable[[str], None]) -> int:
-    """`vaultkit sync`: one cycle, its outcome in one line (or JSON); 0 when all is done, else 1."""
-    report = sync_once(vault_dir, settings)
-    if output_format == "json":
-        write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")
-    else:
-        for notice in report.notices:
-            write(f"vaultkit: {notice}\n")
-        write(f"vaultkit sync: {report.state}: {report.message}\n")
-    return 0 if report.ok else 1
-
-
-class Syncer:
-    """Sync inside `vaultkit watch`: commits after `debounce` seconds of quiet but no later than
-    `max_delay` after the first change, fetches every `pull_interval`, backs off while offline
-    (30 s doubling to 15 min), stops retrying a remote that refuses credentials or hooks, and commits
-    what is unsaved on shutdown. Cycles run on a worker thread so that checks never wait for the
-    network. Holds the repository's lock for its whole life."""
-
-    BACKOFF_START = 30.0
-    BACKOFF_MAX = 900.0
-
-    def __init__(
-        self,
-        vault_dir: Path,
-        settings: SyncSettings,
-        emit: Callable[[SyncReport], None],
-        clock: Callable[[], float] = time.monotonic,
-        network_timeout: float = NETWORK_TIMEOUT,
-    ) -> None:
-        self.repo = Repository(vault_dir)
-        self.scope = self.repo.scope(vault_dir)
-        self.settings = settings
-        self.emit = emit
-        self.clock = clock
-        self.network_timeout = network_timeout
-        self.lock = Lock(self.repo)
-        self.lock.acquire()
-        self.first_change: float | None = None
-        self.last_change = 0.0
-        self.next_fetch = clock()
-        self.backoff = 0.0
-        self.stopped_remote: str | None = None  # a state after which retrying is pointless
-        self.worker: threading.Thread | None = None
-        self.mutex = threading.Lock()
-
-    def notify_changed(self, paths: Iterable[Path]) -> None:
-        """A saved file (watch has already left out git's files, hidden paths and temp files). Files
-        vaultkit's own merge wrote come here too; committing them finds nothing to commit."""
-        if not list(paths):
-            return
-        now = self.clock()
-        with self.mutex:
-            if self.first_change is None:
-                self.first_change = now
-            self.last_change = now
-
-    def tick(self, now: float | None = None) -> None:
-        """Called often by watch: starts a cycle on the worker thread when one is due."""
-        now = self.clock()
-        if self.worker is not None and self.worker.is_alive():
-            return
-        with self.mutex:
-            due_commit = self.first_change is not None and (
-                now - self.last_change >= self.settings.debounce or now - self.first_change >= self.settings.max_delay
-            )
-            due_fetch = now >= self.next_fetch
-            if not (due_commit or due_fetch):
-                return
-            if due_commit:
-                self.first_change = None
-            network = due_fetch or (due_commit and self.stopped_remote is None and self.backoff == 0.0)
-        self.worker = threading.Thread(target=self._cycle, args=(network,), daemon=True)
-        self.worker.start()
-
-    def _cycle(self, network: bool) -> None:
-        report = self._new_cycle().run(network=network and self.stopped_remote is None)
-        now = self.clock()
-        if report.state == "offline":
-            self.backoff = min(self.BACKOFF_MAX, self.backoff * 2 or self.BACKOFF_START)
-            self.next_fetch = now + self.backoff
-        else:
-            self.backoff = 0.0
-            self.next_fetch = now + self.settings.pull_interval
-        if report.state in ("auth-failed", "refused", "unrelated-history"):
-            if self.stopped_remote == report.state:
-                return  # said once already
-            self.stopped_remote = report.state
-        if report.commits or report.state not in ("clean", "committed") or report.notices:
-            self.emit(report)
-
-    def _new_cycle(self) -> Cycle:
-        return Cycle(self.repo, self.settings, datetime.now(), self.network_timeout, scope=self.scope)
-
-    def wait(self) -> None:
-        if self.worker is not None:
-            self.worker.join()
-
-    def shutdown(self) -> None:
-        """Commit what is unsaved (no network: a dead link must not delay the exit), release the lock."""
-        self.wait()
-        try:
-            report = self._new_cycle().run(network=False)
-            if report.commits or not report.ok:
-                self.emit(report)
-        finally:
-            self.lock.release()
-
-
-def watch_companion(vault_dir: Path, settings: SyncSettings, emit: Callable[[SyncReport], None]) -> Syncer | None:
-    """The Syncer for `vaultkit watch`, or None when the vault is not in a repository with a branch
-    (watch then only lints). Raises SyncLockedError when another vaultkit holds the repository."""
-    try:
-        repo = Repository(vault_dir)
-    except NotARepository:
-        return None
-    if repo.branch() is None:
-        emit(SyncReport("precondition-failed", False, "HEAD is detached: sync is off until a branch is checked out"))
-        return None
-    return Syncer(vault_dir, settings, emit)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m vaultkit.sync VAULT`: one cycle on default settings (the crash tests kill this)."""
-    import sys
-
-    args = list(sys.argv[1:] if argv is None else argv)
-    vault = Path(args[0]) if args else Path.cwd()
-
-    def write(text: str) -> None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-
-    return run_sync_command(vault, SyncSettings(), "json", write)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

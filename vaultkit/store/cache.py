@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from vaultkit import __version__
-from vaultkit.files import write_atomically
-from vaultkit.model import Edit, Finding, Fix, Severity, Span
+from vaultkit.model import Edit, Finding, Fix, Heading, Note, Severity, Span, block_id_set
+from vaultkit.vault.write import write_atomically
 
 FORMAT = 5
 RACY_NS = 2_000_000_000  # a file written this close to the cache may change without changing its stamp
@@ -143,7 +143,12 @@ def load_links(vault: Path, snapshot: Snapshot) -> dict[str, LinkFacts] | None:
     links = data[1]
     if not isinstance(links, dict):
         return None
-    for path, facts in snapshot.delta_links.items():
+    return apply_delta(links, snapshot.delta_links)
+
+
+def apply_delta(links: dict[str, LinkFacts], delta: dict[str, LinkFacts | None]) -> dict[str, LinkFacts]:
+    """`links` with the changes of `delta` made in place (None: the note is gone)."""
+    for path, facts in delta.items():
         if facts is None:
             links.pop(path, None)
         else:
@@ -231,6 +236,33 @@ def restore_finding(
         edits = tuple(Edit(Span(a, b, c, d), replacement, original) for a, b, c, d, replacement, original in fix[1])
         restored = Fix(fix[0], edits)
     return Finding(path, Span(line, column, end_line, end_column), code, message, severity, restored)
+
+
+def plain_facts(note: Note) -> tuple[Any, ...]:
+    """A note without its links, as plain tuples: what a link into it needs to know."""
+    return (
+        note.path,
+        note.frontmatter,
+        note.frontmatter_end,
+        tuple((h.level, h.text) for h in note.headings),
+        tuple(note.block_ids),
+        tuple(plain_finding(problem) for problem in note.problems),
+    )
+
+
+def restore_facts(plain: tuple[Any, ...]) -> Note:
+    path, frontmatter, frontmatter_end, headings, block_ids, problems = plain
+    return Note(
+        path=path,
+        frontmatter=frontmatter,
+        frontmatter_end=frontmatter_end,
+        # a link into a note needs its headings' text, not where they are (nor where its frontmatter keys are)
+        headings=tuple(Heading(level, text, 0, 0, 0, 0) for level, text in headings),
+        block_ids=block_id_set(block_ids),
+        links=(),
+        comments=(),
+        problems=tuple(restore_finding(*fields) for fields in problems),
+    )
 
 
 def read_cache_file(path: Path, version: str) -> Any:

@@ -1,0 +1,1 @@
+"""What vaultkit keeps between runs, outside the vault: the cache of notes and the answers to questions."""

@@ -1,0 +1,85 @@
+"""What git says about the vault's files on the check path: which are ignored, which a commit removes.
+
+Asked through gitcli (no prompts, a time limit); when git is missing or fails, the vault is taken as
+it is on disk.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from vaultkit.gitcli import GitFailed, output_text, run_git
+
+
+def repo_ignores(root: Path) -> bool:
+    """Whether the enclosing git repository has ignore rules that could reach into the vault."""
+    for folder in [root, *root.parents]:
+        git = folder / ".git"
+        if git.exists():
+            exclude = git / "info" / "exclude"
+            try:
+                has_exclude = exclude.is_file() and any(
+                    line.strip() and not line.startswith("#") for line in exclude.read_text("utf-8").splitlines()
+                )
+            except (OSError, UnicodeDecodeError):
+                has_exclude = False
+            in_between = folder != root and _has_gitignore_between(folder, root)
+            return has_exclude or in_between or (folder / ".gitignore").is_file()
+    return False
+
+
+def _has_gitignore_between(top: Path, root: Path) -> bool:
+    folder = root
+    while folder != top:
+        folder = folder.parent
+        if (folder / ".gitignore").is_file():
+            return True
+    return False
+
+
+def ignored_paths(root: Path) -> Callable[[str], bool] | None:
+    """A test for the vault-relative paths git ignores (the rules are git's to define), or None when
+    git ignores nothing here or cannot say."""
+    try:
+        listed = run_git(
+            root, "--no-optional-locks", "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"
+        ).stdout
+    except (OSError, GitFailed):
+        return None
+    ignored = [item.decode("utf-8", "surrogateescape") for item in listed.split(b"\0") if item]
+    if not ignored:
+        return None
+    folders = tuple(item for item in ignored if item.endswith("/"))
+    files = {item for item in ignored if not item.endswith("/")}
+
+    def is_ignored(path: str) -> bool:
+        return path in files or path.startswith(folders)
+
+    return is_ignored
+
+
+def staged_removals(root: Path) -> list[str]:
+    """Vault-relative paths that the git index deletes or renames away (what `git commit` will remove)."""
+    try:
+        top = output_text(run_git(root, "rev-parse", "--show-toplevel"))
+        listed = run_git(
+            Path(top), "--no-optional-locks", "diff", "--cached", "--name-status", "-z", "-M", "--diff-filter=DR"
+        ).stdout
+    except (OSError, GitFailed):
+        return []
+    fields = [item.decode("utf-8", "surrogateescape") for item in listed.split(b"\0") if item]
+    removed: list[str] = []
+    index = 0
+    while index < len(fields):
+        status = fields[index]
+        removed.append(fields[index + 1])  # deleted, or the old path of a rename
+        index += 3 if status.startswith("R") else 2
+    real_root = Path(os.path.realpath(root))
+    inside = []
+    for path in removed:
+        absolute = Path(os.path.realpath(Path(top) / path))
+        if absolute.is_relative_to(real_root):
+            inside.append(absolute.relative_to(real_root).as_posix())
+    return inside

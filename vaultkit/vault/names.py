@@ -1,0 +1,25 @@
+"""Names with a meaning in a vault: notes, hidden entries, editors' temp files, sync's conflict copies."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+NOTE_SUFFIX = ".md"
+
+# `<name>.conflict-<YYYYmmdd-HHMMSS>.<ext>`: the other side's version kept beside a file by sync.
+# Removing the match from a conflict copy's path gives the path of the file it belongs to.
+CONFLICT_COPY_PATTERN = re.compile(r"\.conflict-\d{8}-\d{6}(?:-\d+)?(?=\.[^./]*$|$)")
+
+# Names editors write beside a note while saving it: vim (swap, backup, the 4913 probe), emacs
+# (lock and autosave), Kate, LibreOffice locks, browsers' partial downloads, generic temp files.
+# watch never checks them and sync never commits them.
+TEMP_FILE = re.compile(
+    r"(?:.*\.sw[a-p]|.*\.swx|4913|.*~|\.#.*|#.*#|.*\.tmp|.*\.temp|\.~lock\..*|.*\.crdownload|.*\.part|"
+    r".*\.kate-swp|~\$.*|.*\.vaultkit-tmp)",
+    re.IGNORECASE,
+)
+
+
+def nfc(path: str) -> str:
+    return path if path.isascii() else unicodedata.normalize("NFC", path)

@@ -1,0 +1,184 @@
+"""Find the files of a vault without ever leaving it: symlinks out or round, FIFOs and devices are skipped."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import stat
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+from vaultkit.model import Finding, Span
+from vaultkit.vault.git import ignored_paths, repo_ignores
+from vaultkit.vault.names import NOTE_SUFFIX, nfc
+
+_FILE_START = Span(1, 1, 1, 1)
+
+
+class NoteFile(NamedTuple):
+    path: str  # vault-relative, '/' separators
+    size: int
+    mtime_ns: int
+    inode: int
+
+
+@dataclass(eq=False, repr=False)
+class VaultFiles:
+    notes: dict[str, NoteFile] = field(default_factory=dict)  # by path, in path order after a scan
+    attachments: set[str] = field(default_factory=set)
+    skipped: dict[str, Finding] = field(default_factory=dict)  # VK003 for files that are never opened
+    started_ns: int = field(default_factory=time.time_ns)  # when the scan began: stamps are as of then
+
+
+def scan_vault(root: Path, exclude: re.Pattern[str] | None, under: str = "") -> VaultFiles:
+    """Every note and attachment under `root` (or its subfolder `under`); hidden entries, `.git/` and
+    excluded paths are left out."""
+    result = VaultFiles()
+    real_root = os.path.realpath(root)
+    saw_gitignore = False
+    pending: list[tuple[str, str]] = [(os.path.join(root, under), under + "/" if under else "")]
+    while pending:
+        folder, prefix = pending.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                saw_gitignore = saw_gitignore or name == ".gitignore"
+                continue
+            path = prefix + name
+            if exclude is not None and exclude.fullmatch(nfc(path)):
+                continue
+            _scan_entry(entry, path, real_root, result, pending)
+    if saw_gitignore or repo_ignores(root):
+        is_ignored = ignored_paths(root)
+        if is_ignored is not None:
+            result.notes = {path: note for path, note in result.notes.items() if not is_ignored(path)}
+            result.attachments = {path for path in result.attachments if not is_ignored(path)}
+    result.notes = dict(sorted(result.notes.items()))
+    return result
+
+
+def rescan_paths(root: Path, exclude: re.Pattern[str] | None, files: VaultFiles, paths: Iterable[str]) -> list[str]:
+    """Look again at the given vault-relative paths only (created, changed, deleted, a folder moved in
+    or out), updating `files` in place; return the notes found there."""
+    real_root = os.path.realpath(root)
+    touched: list[str] = []
+    for path in paths:
+        path = path.strip("/")
+        if not path:
+            continue
+        if path in files.notes or path in files.attachments or path in files.skipped:
+            files.notes.pop(path, None)
+            files.attachments.discard(path)
+            files.skipped.pop(path, None)
+        else:  # perhaps a folder: forget everything that was under it
+            prefix = path + "/"
+            for known in [p for p in files.notes if p.startswith(prefix)]:
+                del files.notes[known]
+            files.attachments.difference_update([p for p in files.attachments if p.startswith(prefix)])
+            for known in [p for p in files.skipped if p.startswith(prefix)]:
+                del files.skipped[known]
+        if any(part.startswith(".") for part in path.split("/")) or (exclude and exclude.fullmatch(nfc(path))):
+            continue
+        parent, _, name = path.rpartition("/")
+        try:
+            entry = next((e for e in os.scandir(os.path.join(root, parent)) if e.name == name), None)
+        except OSError:
+            entry = None
+        if entry is None:
+            continue  # deleted (or its folder was)
+        found = VaultFiles()
+        pending: list[tuple[str, str]] = []
+        _scan_entry(entry, path, real_root, found, pending)
+        if pending:  # a folder appeared or moved in: everything under it
+            below = scan_vault(root, exclude, under=path)
+            found.notes.update(below.notes)
+            found.attachments.update(below.attachments)
+            found.skipped.update(below.skipped)
+        files.notes.update(found.notes)
+        files.attachments.update(found.attachments)
+        files.skipped.update(found.skipped)
+        touched.extend(found.notes)
+    return touched
+
+
+def _scan_entry(
+    entry: os.DirEntry[str], path: str, real_root: str, result: VaultFiles, pending: list[tuple[str, str]]
+) -> None:
+    try:  # the kind comes from the directory listing; only notes and unusual files cost a stat
+        if entry.is_dir(follow_symlinks=False):
+            pending.append((entry.path, path + "/"))
+        elif not entry.is_file(follow_symlinks=False):
+            _scan_unusual(entry, path, real_root, result)
+        elif path.lower().endswith(NOTE_SUFFIX):
+            info = entry.stat(follow_symlinks=False)
+            result.notes[path] = NoteFile(path, info.st_size, info.st_mtime_ns, info.st_ino)
+        else:
+            result.attachments.add(path)
+    except OSError:
+        return
+
+
+def _scan_unusual(entry: os.DirEntry[str], path: str, real_root: str, result: VaultFiles) -> None:
+    """A symlink, FIFO, socket or device."""
+    is_note = path.lower().endswith(NOTE_SUFFIX)
+    if entry.is_symlink():
+        _scan_symlink(entry, path, real_root, result, is_note)
+    elif is_note:
+        kind = _file_type(entry.stat(follow_symlinks=False).st_mode)
+        result.skipped[path] = _skipped(path, f"is a {kind}, not a regular file; never opened")
+
+
+def _scan_symlink(entry: os.DirEntry[str], path: str, real_root: str, result: VaultFiles, is_note: bool) -> None:
+    info = _symlink_target(entry.path, real_root)
+    if isinstance(info, str):  # a note, an attachment or a folder: none is followed out or round
+        result.skipped[path] = _skipped(path, f"symlink {info}; not followed")
+        return
+    if stat.S_ISDIR(info.st_mode):
+        return  # a folder inside the vault: it is indexed under its own path
+    if not stat.S_ISREG(info.st_mode):
+        if is_note:
+            result.skipped[path] = _skipped(path, f"is a {_file_type(info.st_mode)}, not a regular file; never opened")
+    elif is_note:
+        result.notes[path] = NoteFile(path, info.st_size, info.st_mtime_ns, info.st_ino)
+    else:
+        result.attachments.add(path)
+
+
+def _symlink_target(link: str, real_root: str) -> os.stat_result | str:
+    """The target of a symlink that stays in the vault, or why it is not followed."""
+    try:
+        real = os.path.realpath(link, strict=True)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "loops"
+        return "points at nothing"
+    except RuntimeError:
+        return "loops"
+    if real != real_root and not real.startswith(real_root + os.sep):
+        return "leaves the vault"
+    try:
+        return os.stat(real)
+    except OSError:
+        return "points at nothing"
+
+
+def _file_type(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"
+
+
+def _skipped(path: str, reason: str) -> Finding:
+    return Finding(path, _FILE_START, "VK003", f"file skipped: {reason}", severity="warning")
