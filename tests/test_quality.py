@@ -1,10 +1,12 @@
-"""The code stays ruff- and mypy-clean: checked by the test suite so CI enforces it."""
+"""The code stays ruff- and mypy-clean and its layers true (import-linter): checked by the test suite so
+CI enforces it."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -17,8 +19,9 @@ from conftest import REPO
         ["ruff", "check", "vaultkit", "tests", "bench"],
         ["ruff", "format", "--check", "vaultkit", "tests", "bench"],
         [sys.executable, "-m", "mypy"],
+        [str(Path(sys.executable).parent / "lint-imports"), "--no-cache"],
     ],
-    ids=["ruff-check", "ruff-format", "mypy"],
+    ids=["ruff-check", "ruff-format", "mypy", "import-linter"],
 )
 def test_tool_is_clean(command: list[str]) -> None:
     if command[0] == "ruff" and shutil.which("ruff") is None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from sys import intern
 
 from vaultkit.model import Comment, Finding, Heading, Link, Note, Span, block_id_set
-from vaultkit.parse.blocks import Blocks, scan_blocks
+from vaultkit.parse.blocks import scan_blocks
 from vaultkit.parse.frontmatter import split_frontmatter
 from vaultkit.parse.inline import InlineScan, Positions, frontmatter_links, scan_inline
+from vaultkit.parse.types import Blocks
 
 __all__ = ["decode_note", "parse_note", "parse_text"]
 

@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 from vaultkit.model import Finding, Span
 from vaultkit.parse.simple_yaml import read_simple
+from vaultkit.parse.types import Loaded, fm001
 
 MAX_FRONTMATTER_CHARS = 1_000_000
 
@@ -42,9 +43,6 @@ def split_frontmatter(path: str, text: str) -> Frontmatter:
     return Frontmatter(data, end_line, problems, body_offset, keys)
 
 
-Loaded = tuple[dict[str, Any] | None, tuple[Finding, ...], tuple[tuple[str, int, int], ...]]
-
-
 def load_yaml(path: str, source: str, first_line: int) -> Loaded:
     """Load one YAML mapping; any problem becomes a finding positioned in the note."""
     if len(source) > MAX_FRONTMATTER_CHARS:
@@ -58,7 +56,3 @@ def load_yaml(path: str, source: str, first_line: int) -> Loaded:
     from vaultkit.parse.full_yaml import load_full_yaml  # PyYAML, for everything outside the simple subset
 
     return load_full_yaml(path, source, first_line)
-
-
-def fm001(path: str, span: Span, message: str) -> Finding:
-    return Finding(path, span, "FM001", message)

@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 
 from vaultkit.model import Finding, Span
-from vaultkit.parse.frontmatter import Loaded, fm001
+from vaultkit.parse.types import Loaded, fm001
 
 MAX_EXPANDED_NODES = 100_000  # YAML aliases may not expand beyond this many nodes ("billion laughs")
 

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 import mistune
 
-from vaultkit.parse.blocks import Blocks, HeadingBlock, Region, merged
+from vaultkit.parse.types import Blocks, HeadingBlock, Region, merged
 
 
 class _State(mistune.BlockState):
