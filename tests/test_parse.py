@@ -14,9 +14,14 @@ from vaultkit.parse.mistune_blocks import scan_blocks_mistune
 def links(text: str) -> list[tuple[int, int, str, str, str | None, bool, bool]]:
     note = parse_text("n.md", text)
     return [
-        (link.span.line, link.span.column, link.target, link.anchor, link.alias, link.embed, link.markdown)
+        (link.span.line, link.span.column, link.target, link.anchor, link.alias, link.embed, _markdown(link.raw))
         for link in note.links
     ]
+
+
+def _markdown(raw: str) -> bool:
+    """[text](dest) rather than [[…]]."""
+    return not raw.lstrip("!").startswith("[[")
 
 
 def test_wikilink_forms_and_positions() -> None:

@@ -14,7 +14,7 @@ import click
 
 from vaultkit import __version__
 from vaultkit.model import ConfigError
-from vaultkit.rules import RULES, expand_codes
+from vaultkit.rules import RULES, UnknownCode, codes_of, expand_codes
 
 if TYPE_CHECKING:
     from vaultkit.engine import CheckRun
@@ -57,10 +57,10 @@ class Progress:
 def _codes(value: str | None, option: str) -> set[str] | None:
     if value is None:
         return None
-    codes, unknown = expand_codes(value.split(","))
-    if unknown:
-        raise click.UsageError(f"{option}: unknown code '{unknown[0]}' (see `vaultkit rules`)")
-    return codes
+    try:
+        return codes_of(value)
+    except UnknownCode as unknown:
+        raise click.UsageError(f"{option}: unknown code '{unknown}' (see `vaultkit rules`)") from None
 
 
 vault_option = click.option(
@@ -69,13 +69,15 @@ vault_option = click.option(
 config_option = click.option(
     "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Configuration file."
 )
-debug_option = click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+debug_option = click.option(  # read by main() before click runs, so that it covers click itself
+    "--debug", is_flag=True, expose_value=False, help="Show tracebacks of internal errors."
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="vaultkit")
 @debug_option
-def cli(debug: bool) -> None:
+def cli() -> None:
     """Keep an Obsidian-style Markdown vault healthy: lint it, watch it, sync it through git."""
 
 
@@ -110,7 +112,6 @@ def check(
     quiet: bool,
     no_cache: bool,
     staged_removals: bool,
-    debug: bool,
 ) -> int:
     """Index the whole vault and report findings for PATHS (default: the whole vault)."""
     from vaultkit.config import Selection, load_config
@@ -199,7 +200,6 @@ def watch(
     polling: bool,
     no_cache: bool,
     no_sync: bool,
-    debug: bool,
 ) -> int:
     """Stay running: re-check on every change, print what appeared and disappeared, sync through git."""
     from vaultkit.watch import WatchOptions
@@ -223,7 +223,7 @@ def watch(
 @config_option
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @debug_option
-def sync(vault: Path | None, config_file: Path | None, output_format: str, debug: bool) -> int:
+def sync(vault: Path | None, config_file: Path | None, output_format: str) -> int:
     """One sync cycle: commit, fetch, integrate, push. Exit 0 when done, 1 when it could not finish."""
     from vaultkit.config import load_config
     from vaultkit.sync import run_sync_command

@@ -14,13 +14,15 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
+from vaultkit.model import shorten
+
 LOCAL_TIMEOUT = 30.0
 NETWORK_TIMEOUT = 60.0
 
 
 class GitFailed(Exception):
     def __init__(self, args: Sequence[str], code: int, output: str) -> None:
-        super().__init__(f"git {' '.join(args)}: {output.strip()[:300]}")
+        super().__init__(f"git {' '.join(args)}: {shorten(output.strip(), 300)}")
         self.code = code
         self.output = output
 

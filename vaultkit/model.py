@@ -28,7 +28,6 @@ class Link(NamedTuple):
     anchor: str  # after the first '#': "Heading", "A#B" or "^block"; "" when none
     alias: str | None  # display text after '|' (for embeds, possibly a size such as "100x200")
     embed: bool
-    markdown: bool  # [text](dest) form rather than [[...]]
     line: int  # where it is written (a vault has a hundred thousand links: no Span object each)
     column: int
     end_line: int
@@ -74,6 +73,7 @@ class Fix(NamedTuple):
 
 
 FILE_START = Span(1, 1, 1, 1)  # where a finding about a whole file points
+OPENING_FENCE = Span(1, 1, 1, 4)  # the `---` that opens frontmatter
 
 
 class Finding(NamedTuple):
@@ -125,12 +125,12 @@ class Note(NamedTuple):
         """A note known only by its path and one problem that kept it from being parsed."""
         return cls(problem.path, None, 0, (), block_id_set(()), (), (), (problem,))
 
-    def key_span(self, key: str | None) -> Span:
-        """Where a top-level frontmatter key is written; the opening `---` when it is not."""
+    def key_span(self, key: str | None, missing: Span = OPENING_FENCE) -> Span:
+        """Where a top-level frontmatter key is written; `missing` (the opening `---`) when it is not."""
         for name, line, column in self.frontmatter_keys:
             if name == key:
                 return Span(line, column, line, column + len(name))
-        return Span(1, 1, 1, 4)
+        return missing
 
 
 def strip_md(path: str) -> str:

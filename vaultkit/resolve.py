@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
-from vaultkit.model import Note
+from vaultkit.model import Note, strip_md
 
 
 def fold(text: str) -> str:
@@ -165,7 +165,7 @@ class VaultIndex:
             listed = self.aliases_of() if self.aliases_of else ((p, note_aliases(n)) for p, n in self.notes.items())
             for path, aliases in listed:
                 for alias in aliases:
-                    self._aliases.setdefault(fold(alias), path[:-3])
+                    self._aliases.setdefault(fold(alias), strip_md(path))
         return self._aliases.get(fold(target))
 
 

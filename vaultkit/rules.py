@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from vaultkit.model import Severity
@@ -291,8 +292,17 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
 BY_NAME: dict[str, Rule] = {rule.name: rule for rule in _RULES}
 
 
-def name_of(code: str) -> str:
-    return RULES[code].name
+class UnknownCode(ValueError):
+    """A selector that names no code, prefix or name."""
+
+
+def codes_of(selectors: str | Iterable[str]) -> set[str]:
+    """The codes a selection names (a comma-separated string or a list); UnknownCode for the first
+    selector that names nothing."""
+    codes, unknown = expand_codes(selectors.split(",") if isinstance(selectors, str) else list(selectors))
+    if unknown:
+        raise UnknownCode(unknown[0])
+    return codes
 
 
 def expand_codes(selectors: list[str] | tuple[str, ...]) -> tuple[set[str], list[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from vaultkit.model import strip_md
 from vaultkit.resolve import VaultIndex, fold
 
 _MAX_NAME = 64  # longer names are only matched by their skeleton
@@ -43,10 +44,6 @@ def _skeleton(name: str) -> str:
     return _NOT_LETTERS.sub("", name)
 
 
-def _stem(key: str) -> str:
-    return key[:-3] if key.endswith(".md") else key
-
-
 class _SuggestIndex:
     """Two ways to the same answer: a scan of names of about the same length for the first queries,
     an index of one-letter deletions once there are many (it costs more to build than a few scans)."""
@@ -59,7 +56,7 @@ class _SuggestIndex:
         self.deletions: dict[int, int | list[int]] | None = None
         self.scans = 0
         keys = list(vault.by_name)
-        stems = [_stem(key) for key in keys]
+        stems = [strip_md(key) for key in keys]
         # every skeleton in one pass: names hold no '/', so it can stand between them
         skeletons = _NOT_LETTERS.sub("", "/".join(stems)).split("/")
         for key, stem, skeleton in zip(keys, stems, skeletons, strict=True):
@@ -69,7 +66,7 @@ class _SuggestIndex:
                 self.names.append((key, stem))
 
     def nearest(self, name: str) -> str | None:
-        stem = _stem(name)
+        stem = strip_md(name)
         same = self.skeletons.get(_skeleton(stem))
         if same:
             return self._link_text(sorted(same)[0])
@@ -78,7 +75,7 @@ class _SuggestIndex:
         limit = 1 if len(stem) < 8 else 2
         best: tuple[int, str] | None = None
         for key in self._close(stem):
-            distance = _levenshtein(stem, _stem(key), limit)
+            distance = _levenshtein(stem, strip_md(key), limit)
             if distance <= limit and (best is None or (distance, key) < best):
                 best = (distance, key)
         return self._link_text(best[1]) if best else None
@@ -127,7 +124,7 @@ class _SuggestIndex:
     def _link_text(self, key: str) -> str:
         paths = self.vault.by_name[key]
         path = sorted(paths)[0]
-        shown = path[:-3] if path.lower().endswith(".md") else path
+        shown = strip_md(path)
         if len(paths) == 1:
             return shown.rpartition("/")[2]
         return shown

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from vaultkit.config.records import DEFAULT_EXCLUDE, DEFAULT_MAX_NOTE_SIZE, Config, SyncSettings
 from vaultkit.globs import compile_globs
-from vaultkit.model import ConfigError
-from vaultkit.rules import expand_codes
+from vaultkit.model import ConfigError, shorten
+from vaultkit.rules import UnknownCode, codes_of
 
 if TYPE_CHECKING:  # the kinds are imported only when a vault has check definitions
     from vaultkit.kinds.base import CheckDef
@@ -110,7 +110,7 @@ def _read_yaml(path: Path) -> Any:
 def _build(source: Path, raw: dict[str, Any], vault_override: Path | None) -> Config:
     readers: dict[str, Callable[[Any, str], Any]] = {
         "vault": _string,
-        "checks": _string_or_list,
+        "checks": _string_list,
         "exclude": _string_list,
         "select": _codes,
         "ignore": _codes,
@@ -168,16 +168,11 @@ def _string_list(value: Any, key: str) -> list[str]:
     return list(value)
 
 
-def _string_or_list(value: Any, key: str) -> list[str]:
-    return _string_list(value, key)
-
-
 def _codes(value: Any, key: str) -> set[str]:
-    items = value.split(",") if isinstance(value, str) else _string_list(value, key)
-    codes, unknown = expand_codes(items)
-    if unknown:
-        raise _Invalid(key, f"unknown code '{unknown[0]}'")
-    return codes
+    try:
+        return codes_of(value if isinstance(value, str) else _string_list(value, key))
+    except UnknownCode as unknown:
+        raise _Invalid(key, f"unknown code '{unknown}'") from None
 
 
 def _severity_map(value: Any, key: str) -> dict[str, str]:
@@ -185,9 +180,10 @@ def _severity_map(value: Any, key: str) -> dict[str, str]:
         raise _Invalid(key, f"expected a mapping of code to error|warning|off, got {_describe(value)}")
     result: dict[str, str] = {}
     for selector, level in value.items():
-        codes, unknown = expand_codes([str(selector)])
-        if unknown:
-            raise _Invalid(f"{key}.{selector}", f"unknown code '{selector}'")
+        try:
+            codes = codes_of([str(selector)])
+        except UnknownCode:
+            raise _Invalid(f"{key}.{selector}", f"unknown code '{selector}'") from None
         if level is False:  # YAML 1.1 reads a bare `off` as false
             level = "off"
         if level not in SEVERITIES:
@@ -269,8 +265,7 @@ def _boolean(value: Any, key: str) -> bool:
 
 
 def _describe(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return shorten(repr(value), 60)
 
 
 # --- check definitions -------------------------------------------------------------------

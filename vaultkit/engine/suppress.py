@@ -61,7 +61,7 @@ def directives_of(note: Note) -> tuple[Directive, ...]:
     disable = note.frontmatter.get(FRONTMATTER_KEY) if note.frontmatter else None
     if note.frontmatter is not None and FRONTMATTER_KEY in note.frontmatter:
         listed = disable if isinstance(disable, list) else [] if disable in (None, True) else [disable]
-        found.append(Directive("note", _codes(str(code) for code in listed), _key_span(note)))
+        found.append(Directive("note", _codes(str(code) for code in listed), note.key_span(FRONTMATTER_KEY)))
     open_ranges: list[tuple[str, Directive]] = []  # (code token, directive)
     for comment in note.comments:
         match = _DIRECTIVE.fullmatch(_inner(comment.text))
@@ -103,7 +103,7 @@ def apply(
         for index, directive in enumerate(directives):
             if index in used or (directive.scope != "enable" and not _any_selected(directive.codes, selected)):
                 continue
-            kept.append(Finding(path, directive.span, "VK002", _unused(directive), "warning"))
+            kept.append(Finding(path, directive.span, "VK002", _unused(directive)))
     return kept
 
 
@@ -142,10 +142,3 @@ def _inner(comment: str) -> str:
         text = text[2:]
         text = text[:-2] if text.endswith("%%") else text
     return text
-
-
-def _key_span(note: Note) -> Span:
-    for name, line, column in note.frontmatter_keys:
-        if name == FRONTMATTER_KEY:
-            return Span(line, column, line, column + len(name))
-    return Span(1, 1, 1, 4)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from vaultkit.kinds.base import CheckDef
-from vaultkit.model import ConfigError, Finding, Note, Span
+from vaultkit.model import ConfigError, Finding, Note, shorten, strip_md
 from vaultkit.resolve import VaultIndex
 
 TEMPLATE_FIELDS = ("path", "name", "folder")
@@ -22,7 +22,7 @@ class PermalinkRule(NamedTuple):
     template: str = "/{path}/"
 
     def expected(self, note_path: str) -> str:
-        stem = note_path[:-3] if note_path.lower().endswith(".md") else note_path
+        stem = strip_md(note_path)
         folder, _, name = stem.rpartition("/")
         return self.template.format(path=stem, name=name, folder=folder)
 
@@ -97,14 +97,6 @@ def _permalink(raw: Any, source: str) -> PermalinkRule | None:
     return rule
 
 
-def key_span(note: Note, key: str | None) -> Span:
-    """Where a top-level frontmatter key is written; the opening `---` when it is not."""
-    for name, line, column in note.frontmatter_keys:
-        if name == key:
-            return Span(line, column, line, column + len(name))
-    return Span(1, 1, 1, 4)
-
-
 def _schema_findings(note: Note, data: dict[str, Any], validator: Any) -> Iterator[Finding]:
     for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
         key = str(error.absolute_path[0]) if error.absolute_path else None
@@ -114,9 +106,7 @@ def _schema_findings(note: Note, data: dict[str, Any], validator: Any) -> Iterat
         else:
             where = "/".join(str(part) for part in error.absolute_path) or "frontmatter"
             message = f"{where}: {error.message}"
-        if len(message) > MAX_MESSAGE:
-            message = message[: MAX_MESSAGE - 3] + "..."
-        yield Finding(note.path, key_span(note, key), "FM004", message)
+        yield Finding(note.path, note.key_span(key), "FM004", shorten(message, MAX_MESSAGE))
 
 
 def _permalink_findings(note: Note, data: dict[str, Any], rule: PermalinkRule) -> Iterator[Finding]:
@@ -127,9 +117,9 @@ def _permalink_findings(note: Note, data: dict[str, Any], rule: PermalinkRule) -
     if unicodedata.normalize("NFC", value) != unicodedata.normalize("NFC", expected):
         yield Finding(
             note.path,
-            key_span(note, rule.key),
+            note.key_span(rule.key),
             "FM005",
-            f"{rule.key} '{_short(value)}' does not match the note's path; expected '{expected}'",
+            f"{rule.key} '{shorten(value, 80)}' does not match the note's path; expected '{expected}'",
         )
 
 
@@ -149,11 +139,7 @@ def _duplicate_permalinks(
         if others:
             yield Finding(
                 note.path,
-                key_span(note, rule.key),
+                note.key_span(rule.key),
                 "FM006",
-                f"{rule.key} '{_short(value)}' is also used by {', '.join(sorted(others))}",
+                f"{rule.key} '{shorten(value, 80)}' is also used by {', '.join(sorted(others))}",
             )
-
-
-def _short(value: str) -> str:
-    return value if len(value) <= 80 else value[:77] + "..."

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from vaultkit.globs import compile_globs
 from vaultkit.kinds.base import CheckDef
-from vaultkit.model import ConfigError, Edit, Finding, Fix, Link, Note
+from vaultkit.model import ConfigError, Edit, Finding, Fix, Link, Note, shorten
 from vaultkit.resolve import VaultIndex, fold
 from vaultkit.suggest import suggestion
 
@@ -85,7 +85,7 @@ def _ignored(ignore: re.Pattern[str], target: str) -> bool:
 def _check_link(note: Note, link: Link, vault: VaultIndex, params: LinkParams, published: bool) -> Iterator[Finding]:
     resolution = vault.resolve(link.target, note.path)
     if resolution.outside:
-        yield Finding(note.path, link.span, "LK006", f"link leaves the vault root: {short(link.target)}")
+        yield Finding(note.path, link.span, "LK006", f"link leaves the vault root: {shorten(link.target)}")
         return
     if resolution.path is None:
         yield Finding(note.path, link.span, "LK001", _unresolved_message(link, vault))
@@ -96,8 +96,7 @@ def _check_link(note: Note, link: Link, vault: VaultIndex, params: LinkParams, p
             note.path,
             link.span,
             "LK005",
-            f"ambiguous link '{short(link.target)}': Obsidian opens '{resolution.path}'; it also matches {others}",
-            severity="warning",
+            f"ambiguous link '{shorten(link.target)}': Obsidian opens '{resolution.path}'; it also matches {others}",
         )
     target_note = vault.notes.get(resolution.path)
     if resolution.path == note.path and not link.anchor and link.target:
@@ -111,9 +110,9 @@ def _check_link(note: Note, link: Link, vault: VaultIndex, params: LinkParams, p
     where = f"[[{target_note.name}]]" if link.target else "this note"
     if link.anchor.startswith("^"):
         if not vault.has_block(target_note, link.anchor[1:]):
-            yield Finding(note.path, link.span, "LK003", f"block '{short(link.anchor)}' not found in {where}")
+            yield Finding(note.path, link.span, "LK003", f"block '{shorten(link.anchor)}' not found in {where}")
     elif not vault.has_heading(target_note, link.anchor):
-        yield Finding(note.path, link.span, "LK002", f"heading '{short(link.anchor)}' not found in {where}")
+        yield Finding(note.path, link.span, "LK002", f"heading '{shorten(link.anchor)}' not found in {where}")
     if published and resolution.path != note.path:
         yield from _unpublished(note, link, target_note, params)
 
@@ -125,13 +124,12 @@ def _unpublished(note: Note, link: Link, target: Note, params: LinkParams) -> It
             link.span,
             "LK007",
             f"published note links to '{target.path}', which is not published ({params.publish_key} is not true)",
-            severity="warning",
         )
 
 
 def _unresolved_message(link: Link, vault: VaultIndex) -> str:
     kind = "note" if not link.target.lower().endswith(tuple(_ATTACHMENT_SUFFIXES)) else "file"
-    message = f"unresolved link: no {kind} named '{short(link.target)}'"
+    message = f"unresolved link: no {kind} named '{shorten(link.target)}'"
     alias_of = vault.alias_target(link.target)
     if alias_of is not None:
         return f"{message}; it is an alias of [[{alias_of}]], and aliases do not resolve links"
@@ -163,11 +161,6 @@ _ATTACHMENT_SUFFIXES = (
     ".canvas",
     ".base",
 )
-
-
-def short(text: str, limit: int = 120) -> str:
-    """Messages stay one readable line, whatever a hostile note holds."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _self_link_fix(note: Note, link: Link) -> Fix | None:

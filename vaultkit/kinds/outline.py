@@ -14,7 +14,7 @@ from typing import Any, Literal, NamedTuple
 
 from vaultkit import numerals
 from vaultkit.kinds.base import CheckDef
-from vaultkit.model import ConfigError, Edit, Finding, Fix, Note, Span
+from vaultkit.model import FILE_START, ConfigError, Edit, Finding, Fix, Note, Span
 from vaultkit.resolve import VaultIndex
 
 Numbering = Literal["continuous", "per-section"]
@@ -209,17 +209,10 @@ def _title_findings(note: Note, pattern: re.Pattern[str], sections: int, items: 
         if promised is not None and promised != found:
             yield Finding(
                 note.path,
-                _title_span(note),
+                note.key_span("title", missing=FILE_START),
                 "OL004",
                 f"title '{title}' promises {promised} {noun}; the note has {found}",
             )
-
-
-def _title_span(note: Note) -> Span:
-    for name, line, column in note.frontmatter_keys:
-        if name == "title":
-            return Span(line, column, line, column + len(name))
-    return Span(1, 1, 1, 1)
 
 
 def _finding(note: Note, mark: _Mark, code: str, message: str, fix: Fix | None = None) -> Finding:

@@ -41,7 +41,7 @@ def parse_note(path: str, data: bytes, keep_text: bool = False) -> Note:
     text, problem = decode_note(path, data)
     if text is None:
         assert problem is not None
-        return Note(path, None, 0, (), frozenset(), (), (), (problem,))
+        return Note.with_problem(problem)
     return parse_text(path, text, keep_text)
 
 

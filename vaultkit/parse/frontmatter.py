@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
-from vaultkit.model import Finding, Span
+from vaultkit.model import OPENING_FENCE, Finding, Span
 from vaultkit.parse.simple_yaml import read_simple
 from vaultkit.parse.types import Loaded, fm001
 
@@ -34,7 +34,7 @@ def split_frontmatter(path: str, text: str) -> Frontmatter:
         return NO_FRONTMATTER
     close = _CLOSE.search(text, first_end + 1) if first_end >= 0 else None
     if close is None:
-        span = Span(1, 1, 1, 4)
+        span = OPENING_FENCE
         return Frontmatter(None, 0, (fm001(path, span, "frontmatter block opened by '---' is never closed"),))
     body = text[first_end + 1 : close.start()]
     end_line = text.count("\n", 0, close.start()) + 1

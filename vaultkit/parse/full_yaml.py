@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from vaultkit.model import Finding, Span
+from vaultkit.model import Finding, Span, shorten
 from vaultkit.parse.types import Loaded, fm001
 
 MAX_EXPANDED_NODES = 100_000  # YAML aliases may not expand beyond this many nodes ("billion laughs")
@@ -120,6 +120,5 @@ def _duplicate(path: str, key_node: yaml.Node, first_line: int) -> Finding:
     mark = key_node.start_mark
     end = key_node.end_mark
     span = Span(first_line + mark.line, mark.column + 1, first_line + end.line, end.column + 1)
-    key = str(key_node.value)
-    key = key if len(key) <= 60 else key[:57] + "..."
+    key = shorten(str(key_node.value), 60)
     return Finding(path, span, "FM003", f"key '{key}' is given more than once; YAML keeps only the last")

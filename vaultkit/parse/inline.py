@@ -279,7 +279,7 @@ def wikilink(inner: str, embed: bool, raw: str, where: tuple[int, int, int, int]
     if left.endswith("\\"):
         left = left[:-1]
     target, _, anchor = left.partition("#")
-    return Link(intern(target.strip()), anchor.strip(), alias, embed, False, *where, raw)
+    return Link(intern(target.strip()), anchor.strip(), alias, embed, *where, raw)
 
 
 def _markdown_link(match: re.Match[str], at: int, text: str, positions: Positions) -> Link | None:
@@ -294,7 +294,6 @@ def _markdown_link(match: re.Match[str], at: int, text: str, positions: Position
         (unquote(anchor) if "%" in anchor else anchor).strip(),
         match.group(1),
         at < match.start(),
-        True,
         *positions.where(at, match.end()),
         text[at : match.end()],
     )

@@ -25,6 +25,7 @@ from typing import Any
 
 from vaultkit.config import SyncSettings
 from vaultkit.gitcli import NETWORK_TIMEOUT, GitFailed, GitTimedOut, git_env, output_text
+from vaultkit.model import shorten
 from vaultkit.sync.repo import Repository
 from vaultkit.sync.state import Journal, fault
 from vaultkit.vault.names import TEMP_FILE
@@ -84,7 +85,7 @@ class Cycle:
         try:
             self.recover()
             branch = self.preconditions()
-            self.commit(branch)
+            self.commit()
             if not network:
                 return self.report("committed", True, self._committed("committed"))
             upstream = self.repo.upstream(branch, self.settings)
@@ -143,7 +144,7 @@ class Cycle:
 
     # commit
 
-    def commit(self, branch: str) -> None:
+    def commit(self) -> None:
         changed = self._changes()
         if not changed:
             if self.resuming_commit:
@@ -422,4 +423,4 @@ _AUTH = re.compile(
 
 def _first_line(text: str) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return (lines[0] if lines else "no details")[:200]
+    return shorten(lines[0] if lines else "no details", 200)

@@ -12,11 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from vaultkit.model import Finding, Span
+from vaultkit.model import FILE_START, Finding
 from vaultkit.vault.git import ignored_paths, repo_ignores
 from vaultkit.vault.names import NOTE_SUFFIX, nfc
-
-_FILE_START = Span(1, 1, 1, 1)
 
 
 class NoteFile(NamedTuple):
@@ -181,4 +179,4 @@ def _file_type(mode: int) -> str:
 
 
 def _skipped(path: str, reason: str) -> Finding:
-    return Finding(path, _FILE_START, "VK003", f"file skipped: {reason}", severity="warning")
+    return Finding(path, FILE_START, "VK003", f"file skipped: {reason}")
