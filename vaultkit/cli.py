@@ -137,6 +137,7 @@ def check(
         from vaultkit.store.answers import ask
 
         asked = ask(config, paths, repr((output_format, quiet, exit_zero, _prefix(config.vault))), selection)
+        _warn(asked.files.warnings)
         if asked.known is None:
             from vaultkit.engine import check_vault  # not needed for an answer already known
 
@@ -153,6 +154,7 @@ def check(
 
         removed = removals_in_git(config.vault)
     run = check_vault(config, paths, selection=selection, use_cache=not no_cache, progress=progress, removed=removed)
+    _warn(run.files.warnings)
     if fix or diff:
         from vaultkit.fix import apply_fixes
 
@@ -165,6 +167,11 @@ def check(
     output, code = render(run)
     write(output)
     return code
+
+
+def _warn(warnings: Sequence[str]) -> None:
+    for warning in warnings:
+        write(f"vaultkit: warning: {warning}\n", err=True)
 
 
 def _prefix(root: Path) -> str:

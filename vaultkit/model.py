@@ -133,6 +133,11 @@ class Note(NamedTuple):
         return missing
 
 
+def is_note(path: str) -> bool:
+    """Notes are `.md` files (any case); every other file is an attachment."""
+    return path.lower().endswith(".md")
+
+
 def strip_md(path: str) -> str:
     """A note's path or name without its `.md` (any case), as links write it."""
     return path[:-3] if path.lower().endswith(".md") else path

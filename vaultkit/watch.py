@@ -38,7 +38,8 @@ class Companion(Protocol):
 
     def notify_changed(self, paths: Iterable[Path]) -> None: ...
 
-    def tick(self, now: float) -> None: ...
+    def tick(self) -> None:
+        """Called about once a second: start whatever is due (the companion keeps its own clock)."""
 
     def shutdown(self) -> None: ...
 
@@ -124,7 +125,7 @@ class Watcher:
                 self.collector.wake.wait(timeout=self._sleep(next_rescan))
                 now = time.monotonic()
                 if self.companion is not None:
-                    self.companion.tick(time.time())
+                    self.companion.tick()
                 if not self.config.vault.is_dir():
                     self._say("error", f"vault folder {self.config.vault} is gone; stopping")
                     return 2

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from vaultkit.kinds.base import CheckDef
-from vaultkit.model import ConfigError, Finding, Note, shorten, strip_md
+from vaultkit.model import ConfigError, Finding, Note, is_note, shorten, strip_md
 from vaultkit.resolve import VaultIndex
 
 TEMPLATE_FIELDS = ("path", "name", "folder")
@@ -63,7 +63,7 @@ class FrontmatterKind:
         """A permalink must be unique among every note the check covers."""
         params: FrontmatterParams = check.params
         if params.permalink is not None:
-            yield from (path for path in vault.files if path.lower().endswith(".md") and check.covers(path))
+            yield from (path for path in vault.files if is_note(path) and check.covers(path))
 
     def run(self, check: CheckDef, vault: VaultIndex, notes: Sequence[Note]) -> Iterator[Finding]:
         params: FrontmatterParams = check.params

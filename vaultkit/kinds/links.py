@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from vaultkit.globs import compile_globs
 from vaultkit.kinds.base import CheckDef
-from vaultkit.model import ConfigError, Edit, Finding, Fix, Link, Note, shorten
+from vaultkit.model import ConfigError, Edit, Finding, Fix, Link, Note, is_note, shorten
 from vaultkit.resolve import VaultIndex, fold
 from vaultkit.suggest import suggestion
 
@@ -53,7 +53,7 @@ class LinksKind:
             for link in note.links:
                 if link.anchor or published:
                     found = vault.resolve(link.target, note.path).path
-                    if found is not None and found != note.path:
+                    if found is not None and found != note.path and is_note(found):
                         yield found
 
     def run(self, check: CheckDef, vault: VaultIndex, notes: Sequence[Note]) -> Iterator[Finding]:

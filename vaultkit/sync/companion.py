@@ -60,8 +60,8 @@ class Syncer:
                 self.first_change = now
             self.last_change = now
 
-    def tick(self, now: float | None = None) -> None:
-        """Called often by watch: starts a cycle on the worker thread when one is due."""
+    def tick(self) -> None:
+        """Called often by watch: starts a cycle on the worker thread when one is due (by `clock`)."""
         now = self.clock()
         if self.worker is not None and self.worker.is_alive():
             return

@@ -10,7 +10,10 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from vaultkit.gitcli import GitFailed, output_text, run_git
+from vaultkit.gitcli import GitFailed, GitTimedOut, output_text, run_git
+
+TIMEOUT_VARIABLE = "VAULTKIT_GIT_TIMEOUT"
+DEFAULT_TIMEOUT = 10.0
 
 
 def repo_ignores(root: Path) -> bool:
@@ -39,13 +42,23 @@ def _has_gitignore_between(top: Path, root: Path) -> bool:
     return False
 
 
-def ignored_paths(root: Path) -> Callable[[str], bool] | None:
-    """A test for the vault-relative paths git ignores (the rules are git's to define), or None when
-    git ignores nothing here or cannot say."""
+def query_timeout() -> float:
+    """Seconds a git query of the check path may take (`VAULTKIT_GIT_TIMEOUT`, default 10)."""
     try:
-        listed = run_git(
-            root, "--no-optional-locks", "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"
-        ).stdout
+        return max(0.1, float(os.environ.get(TIMEOUT_VARIABLE, DEFAULT_TIMEOUT)))
+    except ValueError:
+        return DEFAULT_TIMEOUT
+
+
+def ignored_paths(root: Path, warnings: list[str]) -> Callable[[str], bool] | None:
+    """A test for the vault-relative paths git ignores (the rules are git's to define), or None when
+    git ignores nothing here or cannot say (a git that hangs: a line in `warnings`)."""
+    command = ("--no-optional-locks", "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory")
+    try:
+        listed = run_git(root, *command, timeout=query_timeout()).stdout
+    except GitTimedOut:
+        warnings.append(f"git did not answer within {query_timeout():g} s; files git ignores are checked too")
+        return None
     except (OSError, GitFailed):
         return None
     ignored = [item.decode("utf-8", "surrogateescape") for item in listed.split(b"\0") if item]
@@ -63,9 +76,12 @@ def ignored_paths(root: Path) -> Callable[[str], bool] | None:
 def staged_removals(root: Path) -> list[str]:
     """Vault-relative paths that the git index deletes or renames away (what `git commit` will remove)."""
     try:
-        top = output_text(run_git(root, "rev-parse", "--show-toplevel"))
+        top = output_text(run_git(root, "rev-parse", "--show-toplevel", timeout=query_timeout()))
         listed = run_git(
-            Path(top), "--no-optional-locks", "diff", "--cached", "--name-status", "-z", "-M", "--diff-filter=DR"
+            Path(top),
+            "--no-optional-locks",
+            *("diff", "--cached", "--name-status", "-z", "-M", "--diff-filter=DR"),
+            timeout=query_timeout(),
         ).stdout
     except (OSError, GitFailed):
         return []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-NOTE_SUFFIX = ".md"
+NOTE_SUFFIX = ".md"  # notes are .md files (model.is_note); every other file is an attachment
 
 # `<name>.conflict-<YYYYmmdd-HHMMSS>.<ext>`: the other side's version kept beside a file by sync.
 # Removing the match from a conflict copy's path gives the path of the file it belongs to.

@@ -30,6 +30,7 @@ class VaultFiles:
     attachments: set[str] = field(default_factory=set)
     skipped: dict[str, Finding] = field(default_factory=dict)  # VK003 for files that are never opened
     started_ns: int = field(default_factory=time.time_ns)  # when the scan began: stamps are as of then
+    warnings: list[str] = field(default_factory=list)  # what the user should know of how it was made
 
 
 def scan_vault(root: Path, exclude: re.Pattern[str] | None, under: str = "") -> VaultFiles:
@@ -55,7 +56,7 @@ def scan_vault(root: Path, exclude: re.Pattern[str] | None, under: str = "") -> 
                 continue
             _scan_entry(entry, path, real_root, result, pending)
     if saw_gitignore or repo_ignores(root):
-        is_ignored = ignored_paths(root)
+        is_ignored = ignored_paths(root, result.warnings)
         if is_ignored is not None:
             result.notes = {path: note for path, note in result.notes.items() if not is_ignored(path)}
             result.attachments = {path for path in result.attachments if not is_ignored(path)}
