@@ -10,16 +10,15 @@ import socket
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vaultkit.parse import parse_note
-from vaultkit.parse.inline import WIKILINK
 
-from conftest import write_vault
+from conftest import HOSTILE_NOTES, write_vault
 
 BILLION_LAUGHS = (
     "---\n"
@@ -131,28 +130,31 @@ def test_hostile_vault(tmp_path: Path) -> None:
 
 
 def test_hostile_vault_time_and_memory(tmp_path: Path) -> None:
-    """Bounded: the whole hostile vault in well under 30 s and 1 GB (the limits of issue 8)."""
+    """Bounded: the whole hostile vault ends (a run still going after 60 s is a hang, not slowness:
+    it takes about a second) within 1 GB (the limits of issue 8)."""
     root, _ = hostile_vault(tmp_path)
     process = subprocess.Popen(
         [sys.executable, "-m", "vaultkit", "check", "--vault", str(root), "--no-cache", "-q"],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
-    _, status, usage = os.wait4(process.pid, 0)
-    assert os.waitstatus_to_exitcode(status) in (0, 1)
+    deadline = time.monotonic() + 60
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            raise AssertionError("vaultkit check of the hostile vault did not end within 60 s")
+        time.sleep(0.05)
+    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
+    assert process.returncode in (0, 1)
     assert usage.ru_maxrss * 1024 < 1024**3
 
 
 # --- properties over generated notes ---------------------------------------------------------------
 
-PIECES = st.sampled_from(
-    [
-        "[[a]]", "[[a#H|x]]", "[[a\\|b]]", "![[p.png|100x200]]", "[t](a%20b.md)", "[t](<a b.md>)", "`", "``",
-        "<!--", "-->", "%%", "#", "## H", "\n", "\r\n", "\n\n", "```\n", "~~~\n", "    ", "> ", "- ", "1. ",
-        "中文", "😀", "\u200b", "é", "e\u0301", "^id", "[", "]", "(", ")", "|", "\\", "---\n", "x: [1, 2\n", "---",
-    ]
-)  # fmt: skip
-NOTES = st.lists(st.one_of(PIECES, st.text(max_size=5)), max_size=40).map("".join)
 FRONTMATTER = st.lists(
     st.sampled_from(["a: 1", "b: [x, y", "c: &x y", "d: *x", "e: 'q", "- item", "f:", "  g: h", "{", "t: \t"]),
     max_size=5,
@@ -167,7 +169,7 @@ def lines_of(text: str) -> list[str]:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(NOTES, st.tuples(FRONTMATTER, NOTES).map("".join)), st.booleans())
+@given(st.one_of(HOSTILE_NOTES, st.tuples(FRONTMATTER, HOSTILE_NOTES).map("".join)), st.booleans())
 def test_parser_never_raises_and_positions_point_at_what_they_name(text: str, bom: bool) -> None:
     data = ("\ufeff" if bom else "").encode() + text.encode("utf-8", "surrogatepass")
     note = parse_note("n.md", data, keep_text=True)
@@ -188,21 +190,3 @@ def test_parser_never_raises_and_positions_point_at_what_they_name(text: str, bo
         assert 1 <= problem.span.line <= max(len(lines), 1)
         if problem.code == "FM001" and note.frontmatter_end:
             assert problem.span.line <= note.frontmatter_end + 1
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(NOTES.filter(lambda body: "\x00" not in body))  # a NUL makes the note binary: nothing to fix
-def test_fix_output_parses_and_has_no_finding_of_the_fixed_code(
-    tmp_path_factory: pytest.TempPathFactory, body: str
-) -> None:
-    from vaultkit.cli import main
-
-    root = tmp_path_factory.mktemp("fix")
-    text = f"# n\n{body}\n[[n]] [[n|alias]] [x](n.md)\n"
-    write_vault(root, {"n.md": text})
-    main(["check", "--vault", str(root), "--select", "LK004", "--fix", "--no-cache", "-q"])
-    fixed = (root / "n.md").read_bytes()
-    note = parse_note("n.md", fixed)
-    assert all(problem.code != "VK001" for problem in note.problems)  # still a text note
-    after = [link for link in note.links if WIKILINK.fullmatch(link.raw.lstrip("!")) and link.target in ("n", "n.md")]
-    assert all(link.anchor for link in after)

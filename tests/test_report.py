@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,9 +12,7 @@ from vaultkit.model import Edit, Finding, Fix, Span
 from vaultkit.report import ReportContext, finding_dict, report_json
 from vaultkit.rules import RULES
 
-from conftest import REPO, SEED_NOTE, Run, write_vault
-
-CLI = Callable[..., Run]
+from conftest import CLI, REPO, SEED_NOTE, write_vault
 
 
 def test_sarif_is_read_by_a_sarif_reader(cli: CLI, monkeypatch: pytest.MonkeyPatch) -> None:

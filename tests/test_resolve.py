@@ -6,15 +6,11 @@ import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from vaultkit import suggest
 from vaultkit.model import Note
 from vaultkit.parse import parse_text
 from vaultkit.resolve import Resolution, VaultIndex
 
-Findings = Callable[..., list[tuple[str, int, int, str]]]
+from conftest import Findings
 
 
 def index(*paths: str, notes: dict[str, str] | None = None) -> VaultIndex:
@@ -113,25 +109,3 @@ def test_alias_only_target_is_unresolved_with_a_hint(
         "a.md:1:1: LK001 unresolved link: no note named 'Nickname'; "
         "it is an alias of [[Real Name]], and aliases do not resolve links"
     )
-
-
-def test_did_you_mean(vault: Callable[[dict[str, str]], Path], cli: Callable[..., object]) -> None:
-    root = vault({"a.md": "[[Project Plna]] [[project-plan]]\n", "Project Plan.md": ""})
-    lines = cli("check", "--vault", root, "--no-cache").out.splitlines()  # type: ignore[attr-defined]
-    assert lines[:2] == [
-        "a.md:1:1: LK001 unresolved link: no note named 'Project Plna'; did you mean [[Project Plan]]?",
-        "a.md:1:18: LK001 unresolved link: no note named 'project-plan'; did you mean [[Project Plan]]?",
-    ]
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.text(alphabet="abcde笔记 -", min_size=1, max_size=9), min_size=1, max_size=40), st.data())
-def test_suggestions_are_the_same_from_a_scan_and_from_the_index(names: list[str], data: st.DataObject) -> None:
-    """The first queries scan, later ones use an index; a message must not depend on which."""
-    vault = VaultIndex([f"{name}.md" for name in names], {})
-    scanning, indexed = suggest._SuggestIndex(vault), suggest._SuggestIndex(vault)
-    indexed.scans = suggest._SCANS_BEFORE_INDEX
-    for _ in range(5):
-        query = data.draw(st.text(alphabet="abcde笔记 -x", min_size=1, max_size=10))
-        scanning.scans = 0
-        assert scanning.nearest(query) == indexed.nearest(query)

@@ -6,6 +6,7 @@ is clean, and no MERGE_HEAD, rebase directory or index.lock is left behind.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -24,6 +25,8 @@ from vaultkit import sync
 from vaultkit.config import SyncSettings
 from vaultkit.sync import Syncer, SyncLockedError, SyncReport, sync_once
 from vaultkit.vault.names import CONFLICT_COPY_PATTERN
+
+from conftest import LineReader, stop
 
 NOW = datetime(2026, 11, 24, 10, 15, 0)
 STAMP = "20261124-101500"
@@ -426,29 +429,29 @@ def test_syncer_in_watch(world: tuple[Path, Clone, Clone]) -> None:
     settings = SyncSettings(debounce=2, max_delay=30, pull_interval=60)
     syncer = Syncer(a.path, settings, reports.append, clock=lambda: clock[0])
     try:
-        syncer.tick(clock[0])  # the first tick fetches
+        syncer.tick()  # the first tick fetches
         syncer.wait()
         a.write("n.md", "one\n")
         syncer.notify_changed([a.path / "n.md"])
         clock[0] += 1
-        syncer.tick(clock[0])
+        syncer.tick()
         syncer.wait()
         assert len(a.log()) == 1  # not quiet long enough yet
         clock[0] += 2
-        syncer.tick(clock[0])
+        syncer.tick()
         syncer.wait()
         assert len(a.log()) == 2 and reports[-1].state == "pushed"
         for number in range(10):
             b.write(f"pulled {number}.md", f"from b {number}\n")
         assert b.sync().state == "pushed"
         clock[0] += 61
-        syncer.tick(clock[0])
+        syncer.tick()
         syncer.wait()
         assert (a.path / "pulled 9.md").is_file()
         pulled_head = a.head()
         syncer.notify_changed([a.path / f"pulled {n}.md" for n in range(10)])  # watch hears the pull
         clock[0] += 3
-        syncer.tick(clock[0])
+        syncer.tick()
         syncer.wait()
         assert a.head() == pulled_head  # pulling 10 files causes no commit
         a.write("unsaved.md", "written just before SIGTERM\n")
@@ -552,22 +555,15 @@ def test_watch_syncs_and_reports(world: tuple[Path, Clone, Clone]) -> None:
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert process.stdout is not None
     try:
-        events = []
-        for line in process.stdout:
-            events.append(line)
-            if '"ready"' in line:
-                break
+        events = LineReader(process.stdout)
+        events.until(lambda line: '"ready"' in line)
         a.write("from watch.md", "saved while watching\n")
-        for line in process.stdout:
-            events.append(line)
-            if '"event": "sync"' in line and '"pushed"' in line:
-                break
+        pushed = events.until(lambda line: '"event": "sync"' in line)[-1]
+        assert json.loads(pushed)["state"] == "pushed", pushed
         assert git(remote, "show", "main:from watch.md") == "saved while watching"
     finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
+        assert stop(process) == 0
 
 
 def test_vault_in_a_subfolder_commits_only_the_vault(world: tuple[Path, Clone, Clone]) -> None:

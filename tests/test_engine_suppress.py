@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-Findings = Callable[..., list[tuple[str, int, int, str]]]
+from conftest import Findings
+
 Vault = Callable[[dict[str, str]], Path]
 
 BROKEN_AND_SELF = "[[missing]] [[n]]"  # LK001 at column 1, LK004 at column 13 (in note n.md)

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
+from conftest import CLI, REPO, SEED_NOTE, SEED_TEXT, write_vault
 
-from conftest import REPO, SEED_NOTE, Run, write_vault
-
-CLI = Callable[..., Run]
 NAME = SEED_NOTE.rsplit("/", 1)[1]
-SEED = (REPO / "vault" / SEED_NOTE).read_text(encoding="utf-8")
+SEED = SEED_TEXT
 LINES = SEED.split("\n")  # no final newline: the last line is task 31
 
 
@@ -150,24 +145,3 @@ def test_fix_renumbers_after_a_deleted_task(tmp_path: Path, cli: CLI) -> None:
     assert note.read_bytes() == renumbered_without_seven()
     assert not note.read_bytes().endswith(b"\n")  # the seed's missing final newline is kept
     assert cli("check", "--vault", root, "--select", "OL002", "--fix").out.startswith("0 errors")
-
-
-@pytest.mark.parametrize("variant", ["as-is", "crlf", "bom"])
-def test_lk004_fix_changes_one_link_only(tmp_path: Path, cli: CLI, variant: str) -> None:
-    data = SEED.encode("utf-8")
-    if variant == "crlf":
-        data = data.replace(b"\n", b"\r\n")
-    elif variant == "bom":
-        data = b"\xef\xbb\xbf" + data
-    root = tmp_path / "vault"
-    shutil.copytree(REPO / "vault", root)
-    note = root / SEED_NOTE
-    note.write_bytes(data)
-    link = "[[政策/全国范围政策/10方面31项重点任务明确路线图、施工图\\|绿色低碳生活]]".encode()
-    diff = cli("check", "--vault", root, "--select", "LK004", "--diff").out.splitlines()
-    assert [line[:1] for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---")] == ["-", "+"]
-    assert [line for line in diff if line.startswith("+") and "绿色低碳生活" in line and "[[政策" not in line]
-    assert note.read_bytes() == data
-    result = cli("check", "--vault", root, "--select", "LK004", "--fix")
-    assert result.code == 0
-    assert note.read_bytes() == data.replace(link, "绿色低碳生活".encode(), 1)
