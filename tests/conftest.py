@@ -79,6 +79,15 @@ class LineReader:
             if wanted(line):
                 return seen
 
+    def quiet(self, seconds: float) -> list[str]:
+        """Every line until none comes for `seconds`."""
+        seen = []
+        while True:
+            try:
+                seen.append(self.lines.get(timeout=seconds))
+            except queue.Empty:
+                return seen
+
     def next(self, count: int, timeout: float = 20.0) -> list[str]:
         """The next `count` lines."""
         seen: list[str] = []

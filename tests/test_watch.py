@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -30,43 +28,21 @@ class Watch:
     def __init__(self, root: Path, *args: str) -> None:
         command = [sys.executable, "-m", "vaultkit", "watch", "--vault", str(root), "--format", "jsonl"]
         self.process = subprocess.Popen(
-            [*command, "--debounce", "0.1", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            [*command, "--debounce", "0.1", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
-        self.events: queue.Queue[Event] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.events.put(json.loads(line))
+        self.lines = LineReader(self.process.stdout)
 
     def until(self, kind: str, timeout: float = TIMEOUT) -> list[Event]:
         """Every event up to and including the next one of `kind`."""
-        seen: list[Event] = []
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            assert remaining > 0, f"no {kind!r} event within {timeout} s; saw {seen}"
-            try:
-                event = self.events.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            seen.append(event)
-            if event["event"] == kind:
-                return seen
+        lines = self.lines.until(lambda line: json.loads(line)["event"] == kind, timeout)
+        return [json.loads(line) for line in lines]
 
     def quiet(self, seconds: float = 1.0) -> list[Event]:
         """Every event until none comes for `seconds`."""
-        seen = []
-        while True:
-            try:
-                seen.append(self.events.get(timeout=seconds))
-            except queue.Empty:
-                return seen
+        return [json.loads(line) for line in self.lines.quiet(seconds)]
 
     def stop(self) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=10)
+        return stop(self.process)
 
 
 @pytest.fixture
