@@ -28,7 +28,7 @@ from vaultkit.config import Config, Selection, load_config
 from vaultkit.engine import Workspace
 from vaultkit.model import ConfigError, Finding
 from vaultkit.report import finding_dict, summary, text_line
-from vaultkit.vault.names import CONFLICT_COPY_PATTERN, TEMP_FILE
+from vaultkit.vault.names import CONFLICT_COPY_PATTERN, TEMP_FILE, left_out
 
 MAX_WAIT = 2.0  # under a stream of events, re-check at least this often (seconds)
 
@@ -258,10 +258,7 @@ class Watcher:
             if not name.startswith(root + os.sep):
                 continue
             relative = name[len(root) + 1 :].replace(os.sep, "/")
-            parts = relative.split("/")
-            if any(part.startswith(".") for part in parts) or TEMP_FILE.fullmatch(parts[-1]):
-                continue
-            if exclude is not None and exclude.fullmatch(relative):
+            if left_out(relative, exclude) or TEMP_FILE.fullmatch(relative.rpartition("/")[2]):
                 continue
             kept.append(relative)
         return kept

@@ -23,3 +23,10 @@ TEMP_FILE = re.compile(
 
 def nfc(path: str) -> str:
     return path if path.isascii() else unicodedata.normalize("NFC", path)
+
+
+def left_out(path: str, exclude: re.Pattern[str] | None) -> bool:
+    """A vault-relative path no walk looks at: hidden (`.git/`, `.obsidian/`, dot files) or excluded."""
+    return any(part.startswith(".") for part in path.split("/")) or (
+        exclude is not None and exclude.fullmatch(nfc(path)) is not None
+    )

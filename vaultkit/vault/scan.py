@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from vaultkit.model import FILE_START, Finding
 from vaultkit.vault.git import ignored_paths, repo_ignores
-from vaultkit.vault.names import NOTE_SUFFIX, nfc
+from vaultkit.vault.names import NOTE_SUFFIX, left_out, nfc
 
 
 class NoteFile(NamedTuple):
@@ -84,7 +84,7 @@ def rescan_paths(root: Path, exclude: re.Pattern[str] | None, files: VaultFiles,
             files.attachments.difference_update([p for p in files.attachments if p.startswith(prefix)])
             for known in [p for p in files.skipped if p.startswith(prefix)]:
                 del files.skipped[known]
-        if any(part.startswith(".") for part in path.split("/")) or (exclude and exclude.fullmatch(nfc(path))):
+        if left_out(path, exclude):
             continue
         parent, _, name = path.rpartition("/")
         try:
