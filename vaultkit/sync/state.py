@@ -10,6 +10,7 @@ import os
 import signal
 
 from vaultkit.sync.repo import Repository
+from vaultkit.vault.write import write_atomically
 
 FAULT_VARIABLE = "VAULTKIT_SYNC_FAULT"  # tests only: kill this process at the named step
 
@@ -53,9 +54,8 @@ class Journal:
         self.path = repo.state_dir / "journal.json"
 
     def write(self, **record: str) -> None:
-        temp = self.path.with_suffix(".tmp")
-        temp.write_text(json.dumps(record), encoding="utf-8")
-        os.replace(temp, self.path)
+        """On disk before the step it names begins: a power cut must find it."""
+        write_atomically(self.path, json.dumps(record).encode("utf-8"), durable=True)
 
     def read(self) -> dict[str, str] | None:
         try:
