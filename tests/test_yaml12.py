@@ -1,0 +1,285 @@
+"""Frontmatter values are the ones Obsidian shows: YAML 1.2's core schema, not PyYAML's YAML 1.1.
+
+The oracle is ruamel.yaml's safe loader in YAML 1.2 mode, used only here. Both of vaultkit's readers
+(the fast subset reader and the PyYAML fallback) must build the values it builds, on frontmatter made of
+every word the two YAML versions read differently; the command line must then judge those values.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import SafeConstructor
+from ruamel.yaml.error import YAMLError as RuamelError
+
+from vaultkit.parse import parse_note
+from vaultkit.parse.full_yaml import load_full_yaml
+from vaultkit.parse.simple_yaml import read_simple
+
+from conftest import Run, write_vault
+
+CLI = Callable[..., Run]
+
+# Words YAML 1.1 and YAML 1.2 read differently, and their neighbours that neither reads as a value.
+DIFFERENCES = [
+    *("yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N", "yEs"),
+    *("true", "True", "TRUE", "false", "False", "FALSE", "tRUE", "fALSE"),
+    *("~", "null", "Null", "NULL", "nULL", ""),
+    *("0777", "-0777", "0o777", "0O777", "0o8", "0x1F", "0x1f", "0X1F", "-0x1F", "+0x1F", "0b101", "-0b1"),
+    *("1:20", "-1:20", "190:20:30", "1:20.5", "1:60", "01:20", "12:30"),
+    *("1_000", "1__0", "1_0.5", "_1", "-_1"),
+    *(".inf", ".Inf", ".INF", "-.inf", "+.inf", ".iNF", ".nan", ".NaN", ".NAN", "-.nan", "nan", "inf"),
+    *("1e3", "1E3", "1.5e3", "1.5e+3", ".5e3", ".5e+3", "1.", "-.5", "+.5", "+12", "-0", "+0", "007", "08", "0.0"),
+    *("2024-01-02", "2024-1-2", "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10 -5", "=", "=x"),
+]  # fmt: skip
+QUOTED = [f"'{word}'" for word in DIFFERENCES[:20]] + [f'"{word}"' for word in DIFFERENCES[20:50]]
+OTHER_SCALARS = [
+    "x", "hello world", "学习/数学", "a:b", "a #b", "a#b", "-dash", "x\t y", "[[link]]", '"[[link]]"', "中文：全角",
+]  # fmt: skip
+# Numbers and near-numbers built from the characters YAML's number forms are made of (base 60's `:` only
+# in DIFFERENCES: a random `:` mostly finds where libyaml's and ruamel's parsers differ, not their values).
+NUMBER_LIKE = st.text(alphabet="0123456789_.+-eExXoObBaAfFinN", min_size=1, max_size=7)
+SCALAR = st.one_of(st.sampled_from(DIFFERENCES), st.sampled_from(QUOTED + OTHER_SCALARS), NUMBER_LIKE)
+KEY = st.sampled_from(
+    [
+        "title",
+        "dg-publish",
+        "tags",
+        "标题",
+        "a b",
+        "yes",
+        "on",
+        "y",
+        "No",
+        "true",
+        "Null",
+        "1:20",
+        "0777",
+        "0x1F",
+        "1_0",
+    ]
+)
+
+
+def _flow(items: list[str]) -> str:
+    return "[" + ", ".join(items) + "]"
+
+
+LINE = st.one_of(
+    st.builds(lambda k, v: f"{k}: {v}", KEY, SCALAR),
+    st.builds(lambda k, v: f"{k}: {_flow(v)}", KEY, st.lists(SCALAR, max_size=3)),
+    st.builds(lambda k, items: "\n".join([f"{k}:", *(f"  - {item}" for item in items)]), KEY, st.lists(SCALAR)),
+    st.builds(lambda k, a, b: f"{k}:\n  {a}: {b}", KEY, KEY, SCALAR),  # nested: outside the subset
+    st.builds(lambda k, a, b: f"{k}: {{{a}: {b}}}", KEY, KEY, SCALAR),
+)
+
+
+class _Constructor(SafeConstructor):
+    """ruamel's safe constructor, with dates kept as the text written (as vaultkit and Obsidian show them)
+    and `=` as text: YAML 1.2's core schema has no `value` type (ruamel keeps 1.1's, and cannot build it)."""
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
+_Constructor.add_constructor("tag:yaml.org,2002:value", SafeConstructor.construct_yaml_str)
+
+
+class Refused:
+    """The oracle has no answer (invalid YAML, duplicate keys): nothing to compare with."""
+
+
+def yaml12(source: str) -> Any:
+    loader = YAML(typ="safe", pure=True)
+    loader.version = (1, 2)
+    loader.Constructor = _Constructor
+    try:
+        return loader.load(source)
+    except (RuamelError, ValueError):  # ValueError: forms its resolver takes and its constructor cannot build
+        return Refused()
+
+
+def same(ours: Any, theirs: Any) -> bool:
+    """Equal and of the same types all the way down (True is not 1, 1.0 is not 1), NaN equal to NaN."""
+    if type(ours) is not type(theirs):
+        return False
+    if isinstance(ours, dict):
+        return len(ours) == len(theirs) and all(
+            same(k1, k2) and same(v1, v2) for (k1, v1), (k2, v2) in zip(ours.items(), theirs.items(), strict=True)
+        )
+    if isinstance(ours, list):
+        return len(ours) == len(theirs) and all(same(a, b) for a, b in zip(ours, theirs, strict=True))
+    if isinstance(ours, float) and math.isnan(ours):
+        return math.isnan(theirs)
+    return bool(ours == theirs)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(LINE, min_size=1, max_size=6))
+@example(["dg-publish: yes", "on: off", "n: 0777", "o: 0o777", "h: 0x1F", "t: 1:20", "u: 1_000"])
+@example(["a: .inf", "b: -.Inf", "c: .NaN", "d: ~", "e: Null", "f:", "g: TRUE", "h: False", "i: 2024-01-02"])
+@example(["a: [yes, No, y, n, 1:20, 0777, 1e3]", "b: =", "c: 1."])
+def test_both_readers_build_the_values_yaml12_builds(lines: list[str]) -> None:
+    source = "\n".join(lines) + "\n"
+    expected = yaml12(source)
+    if isinstance(expected, Refused) or not isinstance(expected, dict):
+        return
+    simple = read_simple(source)
+    if simple is not None:
+        assert same(simple[0], expected), (source, simple[0], expected)
+    data, problems, _ = load_full_yaml("n.md", source, 2)
+    assert not problems, (source, problems)
+    assert same(data, expected), (source, data, expected)
+    note = parse_note("n.md", f"---\n{source}---\n".encode())
+    assert same(note.frontmatter, expected), (source, note.frontmatter, expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(KEY, SCALAR), min_size=1, max_size=8, unique_by=lambda pair: pair[0]))
+def test_plain_key_value_lines_agree(pairs: list[tuple[str, str]]) -> None:
+    """The shape most notes have, where the fast reader answers most often."""
+    source = "".join(f"{key}: {value}\n" for key, value in pairs)
+    expected = yaml12(source)
+    if isinstance(expected, Refused):
+        return
+    simple = read_simple(source)
+    if simple is not None:
+        assert same(simple[0], expected), (source, simple[0], expected)
+    data, problems, _ = load_full_yaml("n.md", source, 2)
+    assert not problems and same(data, expected), (source, data, expected)
+
+
+def test_every_difference_reads_as_yaml12() -> None:
+    """Each word alone, as a value, in a flow list and as a key; both readers."""
+    for word in DIFFERENCES:
+        for source in (f"k: {word}\n", f"k: [{word}]\n", f"k:\n  - {word}\n", f"{word}: v\n" if word else "x: v\n"):
+            expected = yaml12(source)
+            if isinstance(expected, Refused):
+                continue
+            data, problems, _ = load_full_yaml("n.md", source, 2)
+            assert not problems and same(data, expected), (source, data, expected)
+            simple = read_simple(source)
+            if simple is not None:
+                assert same(simple[0], expected), (source, simple[0], expected)
+
+
+def test_the_oracle_reads_yaml12() -> None:
+    """The differences this file is about, as the oracle reads them (so a ruamel.yaml change shows here)."""
+    got = yaml12("a: yes\nb: on\nc: n\nd: 0777\ne: 0o777\nf: 1:20\ng: 0x1F\nh: TRUE\ni: NULL\nj: 2024-01-02\n")
+    want = {"a": "yes", "b": "on", "c": "n", "d": 777, "e": 511, "f": "1:20", "g": 31, "h": True, "i": None}
+    assert same(got, want | {"j": "2024-01-02"})
+
+
+# --- what a user sees --------------------------------------------------------------------------------
+
+GARDEN = """\
+kind: frontmatter
+name: garden
+schema:
+  type: object
+  required: [dg-publish]
+  properties:
+    dg-publish: {type: boolean}
+"""
+
+
+def _garden(tmp_path: Path, files: dict[str, str]) -> Path:
+    return write_vault(tmp_path / "v", {".vaultkit.yaml": "checks: checks\n", "checks/garden.yaml": GARDEN, **files})
+
+
+def _check(cli: CLI, root: Path) -> list[str]:
+    result = cli("check", "--vault", root, "--no-cache", "-q")
+    assert result.code in (0, 1), result.err
+    return result.out.splitlines()
+
+
+def test_unquoted_yes_is_text_and_the_message_says_so(tmp_path: Path, cli: CLI) -> None:
+    root = _garden(
+        tmp_path,
+        {
+            "yes.md": "---\ntitle: t\ndg-publish: yes\n---\n[[private]]\n",
+            "on.md": "---\ndg-publish: On\n---\n",
+            "no.md": "---\ndg-publish: no\n---\n",
+            "full.md": "---\ndg-publish: yes\nnested: {a: 1}\n---\n",  # outside the subset: the PyYAML reader
+            "true.md": "---\ndg-publish: true\n---\n[[private]]\n",
+            "private.md": "---\ndg-publish: false\n---\n",
+        },
+    )
+    assert _check(cli, root) == [
+        "full.md:2:1: FM004 dg-publish: 'yes' is text in Obsidian: write true",
+        "no.md:2:1: FM004 dg-publish: 'no' is text in Obsidian: write false",
+        "on.md:2:1: FM004 dg-publish: 'On' is text in Obsidian: write true",
+        "true.md:4:1: LK007 published note links to 'private.md', which is not published (dg-publish is not true)",
+        "yes.md:3:1: FM004 dg-publish: 'yes' is text in Obsidian: write true",
+    ]
+
+
+def test_a_yes_note_is_not_published_for_lk007(tmp_path: Path, cli: CLI) -> None:
+    """A published note linking to a note whose `dg-publish: yes` Obsidian reads as text links to an
+    unpublished page."""
+    root = _garden(
+        tmp_path,
+        {"pub.md": "---\ndg-publish: true\n---\n[[draft]]\n", "draft.md": "---\ndg-publish: YES\n---\n"},
+    )
+    assert _check(cli, root) == [
+        "draft.md:2:1: FM004 dg-publish: 'YES' is text in Obsidian: write true",
+        "pub.md:4:1: LK007 published note links to 'draft.md', which is not published (dg-publish is not true)",
+    ]
+
+
+def test_other_schema_errors_keep_their_message(tmp_path: Path, cli: CLI) -> None:
+    root = _garden(tmp_path, {"maybe.md": "---\ndg-publish: maybe\n---\n", "one.md": "---\ndg-publish: 1\n---\n"})
+    assert _check(cli, root) == [
+        "maybe.md:2:1: FM004 dg-publish: 'maybe' is not of type 'boolean'",
+        "one.md:2:1: FM004 dg-publish: 1 is not of type 'boolean'",
+    ]
+
+
+# Each key's value as YAML 1.2 reads it; the check file is JSON so that no YAML reading of its own intervenes.
+WORDS = {
+    "a": ("yes", {"const": "yes"}),
+    "b": ("No", {"const": "No"}),
+    "c": ("off", {"const": "off"}),
+    "d": ("y", {"const": "y"}),
+    "e": ("TRUE", {"const": True}),
+    "f": ("Null", {"type": "null"}),
+    "g": ("2024-01-02", {"const": "2024-01-02"}),
+    "h": ("[on, n, Yes]", {"const": ["on", "n", "Yes"]}),
+}
+NUMBERS = {
+    "i": ("0777", {"type": "integer", "const": 777}),
+    "j": ("0o777", {"type": "integer", "const": 511}),
+    "k": ("0x1F", {"type": "integer", "const": 31}),
+    "l": ("1:20", {"const": "1:20"}),
+    "m": ("1e3", {"type": "number", "const": 1000}),
+    "n": ("[off, 007]", {"const": ["off", 7]}),
+}
+
+
+def test_schemas_see_the_values_obsidian_shows(tmp_path: Path, cli: CLI) -> None:
+    """Words alone are read by the fast reader, numbers and nested mappings by the PyYAML one."""
+    properties = {key: schema for key, (_, schema) in (WORDS | NUMBERS).items()}
+    properties["z"] = {"const": "never"}  # proves the check runs
+    check = {"kind": "frontmatter", "name": "seen", "schema": {"type": "object", "properties": properties}}
+    words = "".join(f"{key}: {written}\n" for key, (written, _) in WORDS.items()) + "z: on\n"
+    everything = "".join(f"{key}: {written}\n" for key, (written, _) in (WORDS | NUMBERS).items())
+    everything += "nested:\n  x: 1\nz: on\n"
+    assert read_simple(words) is not None and read_simple(everything) is None
+    root = write_vault(
+        tmp_path / "v",
+        {
+            ".vaultkit.yaml": "checks: checks\n",
+            "checks/seen.yaml": json.dumps(check),
+            "words.md": f"---\n{words}---\n",
+            "everything.md": f"---\n{everything}---\n",
+        },
+    )
+    assert _check(cli, root) == [
+        "everything.md:18:1: FM004 z: 'never' was expected",
+        "words.md:10:1: FM004 z: 'never' was expected",
+    ]
