@@ -1,5 +1,8 @@
 """Frontmatter in the shapes notes actually use, read without PyYAML, to exactly the same values.
 
+Values are the ones Obsidian shows: YAML 1.2's core schema, where `yes`, `on` or `n` are text and only
+`true`/`false` (and their `True`/`TRUE` forms) are booleans — not YAML 1.1's, which PyYAML implements.
+
 Most frontmatter is the Digital Garden's one-line JSON or a few `key: value` lines with strings,
 booleans, dates and short lists. PyYAML spends most of a vault check building such mappings. This
 reader accepts only a strict subset whose meaning is beyond doubt and returns None for anything else
@@ -14,13 +17,16 @@ import re
 from sys import intern
 from typing import Any
 
-# PyYAML (YAML 1.1) reads these plain words as booleans and nulls.
 # Characters PyYAML refuses, and the ones YAML 1.1 reads as line breaks (NEL, LS, PS).
 # (Written as the complement of YAML's printable set: the same characters, compiled ten times faster.)
 _NOT_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
-_BOOLEANS = {w: True for w in ("yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON")}
-_BOOLEANS |= {w: False for w in ("no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF")}
+# YAML 1.2's core schema reads these plain words as booleans (the PyYAML reader's resolver too) and nulls.
+BOOLEANS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _NULLS = {"~", "null", "Null", "NULL", ""}
+# What YAML 1.1 made of plain scalars that YAML 1.2 reads as text: booleans and base-60 numbers.
+_YAML11_BOOLEANS = {w: True for w in ("y", "Y", "yes", "Yes", "YES", "on", "On", "ON")}
+_YAML11_BOOLEANS |= {w: False for w in ("n", "N", "no", "No", "NO", "off", "Off", "OFF")}
+_YAML11_BASE_60 = re.compile(r"[-+]?(?:[1-9][0-9_]*(?::[0-5]?[0-9])+|[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*)")
 
 _KEY_LINE = re.compile(r"([^\s\-?:,\[\]{}#&*!|>'\"%@`][^:#\n]*?):(?:[ \t]+(.*?))?[ \t]*")
 _ITEM_LINE = re.compile(r"( *)-(?:[ \t]+(.*?))?[ \t]*")
@@ -35,8 +41,8 @@ Keys = list[tuple[str, int, int]]  # top-level key, 0-based line within the sour
 
 
 def read_simple(source: str) -> tuple[dict[str, Any], Keys] | None:
-    """The mapping PyYAML would build from `source` and where its keys are, or None when the text is
-    outside the subset."""
+    """The mapping the PyYAML reader would build from `source` and where its keys are, or None when the
+    text is outside the subset."""
     if _NOT_PRINTABLE.search(source):
         return None  # PyYAML refuses these characters anywhere; let it say so
     stripped = source.strip()
@@ -110,8 +116,8 @@ def _scalar(raw: str) -> Any:
         if "'" in inner.replace("''", ""):
             return _INVALID
         return inner.replace("''", "'")
-    if raw in _BOOLEANS:
-        return _BOOLEANS[raw]
+    if raw in BOOLEANS:
+        return BOOLEANS[raw]
     if raw in _NULLS:
         return None
     if _INTEGER.fullmatch(raw):
@@ -187,3 +193,17 @@ def _json_keys(source: str) -> Keys:
             column = token.start() - (source.rfind("\n", 0, token.start()) + 1) + 1
             keys.append((json.loads(text), line, column))
     return keys
+
+
+def yaml11_reading(text: str) -> bool | int | float | None:
+    """What YAML 1.1 (PyYAML, older tools, many tutorials) reads a plain scalar as when YAML 1.2 reads it as
+    text; None when both read text. Messages use it to tell a user why `yes` is not `true`."""
+    if text in _YAML11_BOOLEANS:
+        return _YAML11_BOOLEANS[text]
+    if not _YAML11_BASE_60.fullmatch(text):
+        return None
+    number = float if "." in text else int
+    value: int | float = 0
+    for part in text.lstrip("+-").replace("_", "").split(":"):
+        value = value * 60 + number(part)
+    return -value if text[0] == "-" else value

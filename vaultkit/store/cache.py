@@ -23,7 +23,7 @@ from vaultkit import __version__
 from vaultkit.model import Edit, Finding, Fix, Heading, Note, Severity, Span, block_id_set
 from vaultkit.vault.write import write_atomically
 
-FORMAT = 5
+FORMAT = 6  # 6: frontmatter values are YAML 1.2's (issue 18): findings cached by 5 judged 1.1's values
 RACY_NS = 2_000_000_000  # a file written this close to the cache may change without changing its stamp
 
 

@@ -1,16 +1,13 @@
-"""Frontmatter values are the ones Obsidian shows: YAML 1.2's core schema, not PyYAML's YAML 1.1.
+"""parse/full_yaml.py and parse/simple_yaml.py build the values Obsidian shows: YAML 1.2, not PyYAML's 1.1.
 
 The oracle is ruamel.yaml's safe loader in YAML 1.2 mode, used only here. Both of vaultkit's readers
 (the fast subset reader and the PyYAML fallback) must build the values it builds, on frontmatter made of
-every word the two YAML versions read differently; the command line must then judge those values.
+every word the two YAML versions read differently. What a user then sees: tests/test_kinds_frontmatter.py.
 """
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from hypothesis import example, given, settings
@@ -22,10 +19,6 @@ from ruamel.yaml.error import YAMLError as RuamelError
 from vaultkit.parse import parse_note
 from vaultkit.parse.full_yaml import load_full_yaml
 from vaultkit.parse.simple_yaml import read_simple
-
-from conftest import Run, write_vault
-
-CLI = Callable[..., Run]
 
 # Words YAML 1.1 and YAML 1.2 read differently, and their neighbours that neither reads as a value.
 DIFFERENCES = [
@@ -173,113 +166,3 @@ def test_the_oracle_reads_yaml12() -> None:
     got = yaml12("a: yes\nb: on\nc: n\nd: 0777\ne: 0o777\nf: 1:20\ng: 0x1F\nh: TRUE\ni: NULL\nj: 2024-01-02\n")
     want = {"a": "yes", "b": "on", "c": "n", "d": 777, "e": 511, "f": "1:20", "g": 31, "h": True, "i": None}
     assert same(got, want | {"j": "2024-01-02"})
-
-
-# --- what a user sees --------------------------------------------------------------------------------
-
-GARDEN = """\
-kind: frontmatter
-name: garden
-schema:
-  type: object
-  required: [dg-publish]
-  properties:
-    dg-publish: {type: boolean}
-"""
-
-
-def _garden(tmp_path: Path, files: dict[str, str]) -> Path:
-    return write_vault(tmp_path / "v", {".vaultkit.yaml": "checks: checks\n", "checks/garden.yaml": GARDEN, **files})
-
-
-def _check(cli: CLI, root: Path) -> list[str]:
-    result = cli("check", "--vault", root, "--no-cache", "-q")
-    assert result.code in (0, 1), result.err
-    return result.out.splitlines()
-
-
-def test_unquoted_yes_is_text_and_the_message_says_so(tmp_path: Path, cli: CLI) -> None:
-    root = _garden(
-        tmp_path,
-        {
-            "yes.md": "---\ntitle: t\ndg-publish: yes\n---\n[[private]]\n",
-            "on.md": "---\ndg-publish: On\n---\n",
-            "no.md": "---\ndg-publish: no\n---\n",
-            "full.md": "---\ndg-publish: yes\nnested: {a: 1}\n---\n",  # outside the subset: the PyYAML reader
-            "true.md": "---\ndg-publish: true\n---\n[[private]]\n",
-            "private.md": "---\ndg-publish: false\n---\n",
-        },
-    )
-    assert _check(cli, root) == [
-        "full.md:2:1: FM004 dg-publish: 'yes' is text in Obsidian: write true",
-        "no.md:2:1: FM004 dg-publish: 'no' is text in Obsidian: write false",
-        "on.md:2:1: FM004 dg-publish: 'On' is text in Obsidian: write true",
-        "true.md:4:1: LK007 published note links to 'private.md', which is not published (dg-publish is not true)",
-        "yes.md:3:1: FM004 dg-publish: 'yes' is text in Obsidian: write true",
-    ]
-
-
-def test_a_yes_note_is_not_published_for_lk007(tmp_path: Path, cli: CLI) -> None:
-    """A published note linking to a note whose `dg-publish: yes` Obsidian reads as text links to an
-    unpublished page."""
-    root = _garden(
-        tmp_path,
-        {"pub.md": "---\ndg-publish: true\n---\n[[draft]]\n", "draft.md": "---\ndg-publish: YES\n---\n"},
-    )
-    assert _check(cli, root) == [
-        "draft.md:2:1: FM004 dg-publish: 'YES' is text in Obsidian: write true",
-        "pub.md:4:1: LK007 published note links to 'draft.md', which is not published (dg-publish is not true)",
-    ]
-
-
-def test_other_schema_errors_keep_their_message(tmp_path: Path, cli: CLI) -> None:
-    root = _garden(tmp_path, {"maybe.md": "---\ndg-publish: maybe\n---\n", "one.md": "---\ndg-publish: 1\n---\n"})
-    assert _check(cli, root) == [
-        "maybe.md:2:1: FM004 dg-publish: 'maybe' is not of type 'boolean'",
-        "one.md:2:1: FM004 dg-publish: 1 is not of type 'boolean'",
-    ]
-
-
-# Each key's value as YAML 1.2 reads it; the check file is JSON so that no YAML reading of its own intervenes.
-WORDS = {
-    "a": ("yes", {"const": "yes"}),
-    "b": ("No", {"const": "No"}),
-    "c": ("off", {"const": "off"}),
-    "d": ("y", {"const": "y"}),
-    "e": ("TRUE", {"const": True}),
-    "f": ("Null", {"type": "null"}),
-    "g": ("2024-01-02", {"const": "2024-01-02"}),
-    "h": ("[on, n, Yes]", {"const": ["on", "n", "Yes"]}),
-}
-NUMBERS = {
-    "i": ("0777", {"type": "integer", "const": 777}),
-    "j": ("0o777", {"type": "integer", "const": 511}),
-    "k": ("0x1F", {"type": "integer", "const": 31}),
-    "l": ("1:20", {"const": "1:20"}),
-    "m": ("1e3", {"type": "number", "const": 1000}),
-    "n": ("[off, 007]", {"const": ["off", 7]}),
-}
-
-
-def test_schemas_see_the_values_obsidian_shows(tmp_path: Path, cli: CLI) -> None:
-    """Words alone are read by the fast reader, numbers and nested mappings by the PyYAML one."""
-    properties = {key: schema for key, (_, schema) in (WORDS | NUMBERS).items()}
-    properties["z"] = {"const": "never"}  # proves the check runs
-    check = {"kind": "frontmatter", "name": "seen", "schema": {"type": "object", "properties": properties}}
-    words = "".join(f"{key}: {written}\n" for key, (written, _) in WORDS.items()) + "z: on\n"
-    everything = "".join(f"{key}: {written}\n" for key, (written, _) in (WORDS | NUMBERS).items())
-    everything += "nested:\n  x: 1\nz: on\n"
-    assert read_simple(words) is not None and read_simple(everything) is None
-    root = write_vault(
-        tmp_path / "v",
-        {
-            ".vaultkit.yaml": "checks: checks\n",
-            "checks/seen.yaml": json.dumps(check),
-            "words.md": f"---\n{words}---\n",
-            "everything.md": f"---\n{everything}---\n",
-        },
-    )
-    assert _check(cli, root) == [
-        "everything.md:18:1: FM004 z: 'never' was expected",
-        "words.md:10:1: FM004 z: 'never' was expected",
-    ]
