@@ -48,3 +48,17 @@ def test_links_check_tunes_builtin(tmp_path: Path, findings: Findings) -> None:
     root = with_checks(tmp_path, links="kind: links\nname: links\nignore_targets: ['Planned*']\nembeds: false\n")
     write_vault(root, {"n.md": "[[Planned note]] ![[missing.png]] [[Other]]\n"})
     assert findings(root) == [("n.md", 1, 35, "LK001")]
+
+
+def test_dg_publish_yes_is_not_published(vault: Callable[..., Path], findings: Findings) -> None:
+    """Obsidian reads `dg-publish: yes` as the text 'yes' (YAML 1.2): the Digital Garden does not publish
+    the note, so its links are not checked as published, and a published note linking to it gets LK007."""
+    root = vault(
+        {
+            "pub.md": "---\ndg-publish: true\n---\n[[draft]] [[private]]\n",
+            "draft.md": "---\ndg-publish: yes\n---\n[[private]]\n",
+            "on.md": "---\ndg-publish: on\nnested: {a: 1}\n---\n[[private]]\n",
+            "private.md": "---\ndg-publish: false\n---\n",
+        }
+    )
+    assert findings(root) == [("pub.md", 4, 1, "LK007"), ("pub.md", 4, 11, "LK007")]

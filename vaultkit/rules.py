@@ -80,9 +80,9 @@ _RULES = [
         "a frontmatter value that breaks the schema of a `frontmatter` check",
         "Validates the frontmatter of the notes a `kind: frontmatter` check covers against its JSON Schema "
         "(type, required, enum, pattern, ...).",
-        'Publishing plug-ins and templates rely on exact types: `dg-publish: "yes"` is a string, '
-        "not a boolean, and the note is silently not published.",
-        '---\ndg-publish: "yes"    # schema: {type: boolean}\n---',
+        "Publishing plug-ins and templates rely on exact types, as Obsidian reads them (YAML 1.2): "
+        "`dg-publish: yes` is the text 'yes', not a boolean, and the note is silently not published.",
+        "---\ndg-publish: yes    # schema: {type: boolean}; Obsidian reads the text 'yes'\n---",
         "Change the value to what the schema asks for (`dg-publish: true`), or change the schema in checks/.",
     ),
     Rule(

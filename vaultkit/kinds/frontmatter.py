@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from vaultkit.kinds.base import CheckDef
 from vaultkit.model import ConfigError, Finding, Note, is_note, shorten, strip_md
+from vaultkit.parse.simple_yaml import yaml11_reading
 from vaultkit.resolve import VaultIndex
 
 TEMPLATE_FIELDS = ("path", "name", "folder")
@@ -105,8 +106,20 @@ def _schema_findings(note: Note, data: dict[str, Any], validator: Any) -> Iterat
             message = f"required key '{missing}' is missing" if missing else str(error.message)
         else:
             where = "/".join(str(part) for part in error.absolute_path) or "frontmatter"
-            message = f"{where}: {error.message}"
+            message = f"{where}: {_yaml11_hint(error, validator) or error.message}"
         yield Finding(note.path, note.key_span(key), "FM004", shorten(message, MAX_MESSAGE))
+
+
+def _yaml11_hint(error: Any, validator: Any) -> str | None:
+    """`'yes' is text in Obsidian: write true` when the text would pass as YAML 1.1 reads it: the user wrote
+    what older YAML tools, and many guides, call a boolean or a number, and Obsidian shows text."""
+    if not isinstance(error.instance, str):
+        return None
+    reading = yaml11_reading(error.instance)
+    if reading is None or not validator.evolve(schema=error.schema).is_valid(reading):
+        return None
+    written = str(reading).lower() if isinstance(reading, bool) else str(reading)
+    return f"'{shorten(error.instance, 80)}' is text in Obsidian: write {written}"
 
 
 def _permalink_findings(note: Note, data: dict[str, Any], rule: PermalinkRule) -> Iterator[Finding]:
