@@ -65,12 +65,16 @@ def _flow(items: list[str]) -> str:
     return "[" + ", ".join(items) + "]"
 
 
-LINE = st.one_of(
-    st.builds(lambda k, v: f"{k}: {v}", KEY, SCALAR),
-    st.builds(lambda k, v: f"{k}: {_flow(v)}", KEY, st.lists(SCALAR, max_size=3)),
-    st.builds(lambda k, items: "\n".join([f"{k}:", *(f"  - {item}" for item in items)]), KEY, st.lists(SCALAR)),
-    st.builds(lambda k, a, b: f"{k}:\n  {a}: {b}", KEY, KEY, SCALAR),  # nested: outside the subset
-    st.builds(lambda k, a, b: f"{k}: {{{a}: {b}}}", KEY, KEY, SCALAR),
+# What follows a key (`key` + one of these is a line); keys are unique in a mapping, or there is no answer.
+AFTER_KEY = st.one_of(
+    st.builds(lambda v: f": {v}", SCALAR),
+    st.builds(lambda v: f": {_flow(v)}", st.lists(SCALAR, max_size=3)),
+    st.builds(lambda items: "".join([":", *(f"\n  - {item}" for item in items)]), st.lists(SCALAR)),
+    st.builds(lambda a, b: f":\n  {a}: {b}", KEY, SCALAR),  # nested: outside the subset
+    st.builds(lambda a, b: f": {{{a}: {b}}}", KEY, SCALAR),
+)
+LINES = st.lists(st.tuples(KEY, AFTER_KEY), min_size=1, max_size=6, unique_by=lambda pair: pair[0]).map(
+    lambda pairs: [key + rest for key, rest in pairs]
 )
 
 
@@ -113,7 +117,7 @@ def same(ours: Any, theirs: Any) -> bool:
 
 
 @settings(max_examples=600, deadline=None)
-@given(st.lists(LINE, min_size=1, max_size=6))
+@given(LINES)
 @example(["dg-publish: yes", "on: off", "n: 0777", "o: 0o777", "h: 0x1F", "t: 1:20", "u: 1_000"])
 @example(["a: .inf", "b: -.Inf", "c: .NaN", "d: ~", "e: Null", "f:", "g: TRUE", "h: False", "i: 2024-01-02"])
 @example(["a: [yes, No, y, n, 1:20, 0777, 1e3]", "b: =", "c: 1."])
