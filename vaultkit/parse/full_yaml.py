@@ -37,10 +37,9 @@ class _Loader(_YamlBase):  # type: ignore[valid-type,misc]
         return result
 
 
-# YAML 1.2's resolvers, as ruamel.yaml's safe loader has them (the tests' oracle; js-yaml agrees): numbers may
-# hold `_`, octal is `0o17` (`017` is 17), no base 60. A form without a digit (`0x_`) is text, not an error.
-# Own resolvers rather than the `yamlcore` package: its CCoreLoader measured no faster per note (about 19 us
-# either way on the 10,000-note bench vault), costs 1.3 ms more to import, and has neither `<<` nor `1_000`.
+# YAML 1.2's resolvers, as ruamel.yaml's safe loader has them (the tests' oracle): numbers may hold `_`, octal
+# is `0o17` (`017` is 17), no base 60. A form without a digit (`0x_`) is text, not an error.
+# Not `yamlcore`: no faster (19.0 vs 19.3 us a fallback note, bench vault), +1.3 ms import, no `<<` or `1_000`.
 _CORE_RESOLVERS = (
     ("tag:yaml.org,2002:bool", "|".join(BOOLEANS), "tTfF"),
     (
