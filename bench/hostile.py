@@ -50,8 +50,9 @@ def obsidian_comments(size: int) -> str:
 
 
 def bracket_runs(size: int) -> str:
-    """Long runs of `[` and of `](` that open and close nothing, between real links."""
+    """Long runs of `[` and of `](` that open and close nothing, between real links; a `](` before a run of spaces."""
     unit = "[" * 2000 + " [[missing]] " + "](" * 2000 + " [[ok]] " + "[a" * 500 + "](](" * 250 + MISSING + "\n"
+    unit += "[a](" + " " * 3000 + "b c " + MISSING + "\n"  # spaces where a destination would start
     return _repeat(unit, size)
 
 
