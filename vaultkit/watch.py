@@ -1,7 +1,7 @@
 """`vaultkit watch`: a watchdog observer feeding the incremental workspace; findings follow every save.
 
-Events are hints. They are filtered (git, hidden files, editors' temp/swap/backup files, excluded
-paths), coalesced until `debounce` seconds pass without one, and the paths they name are looked at
+Events are hints. They are filtered (git, hidden files, editors' temp/swap/backup files; excluded
+paths pass, as link targets), coalesced until `debounce` seconds pass without one, and the paths they name are looked at
 again on disk: a temp file written and renamed over a note within one window is simply a change of
 the note; one created and removed is nothing. A periodic full rescan catches what events missed.
 The engine knows nothing of watchdog or git; this module wires them together.
@@ -252,13 +252,12 @@ class Watcher:
     def _vault_paths(self, names: Iterable[str]) -> list[str]:
         """Vault-relative paths worth a look: not git's, not hidden, not an editor's temp file."""
         root = str(self.config.vault)
-        exclude = self.config.exclude_regex
         kept = []
         for name in names:
             if not name.startswith(root + os.sep):
                 continue
             relative = name[len(root) + 1 :].replace(os.sep, "/")
-            if left_out(relative, exclude) or TEMP_FILE.fullmatch(relative.rpartition("/")[2]):
+            if left_out(relative) or TEMP_FILE.fullmatch(relative.rpartition("/")[2]):
                 continue
             kept.append(relative)
         return kept

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vaultkit.config.obsidian import read_obsidian_settings
 from vaultkit.config.records import DEFAULT_EXCLUDE, DEFAULT_MAX_NOTE_SIZE, Config, SyncSettings
-from vaultkit.globs import compile_globs
+from vaultkit.globs import GlobError, compile_globs
 from vaultkit.model import ConfigError, shorten
 from vaultkit.rules import UnknownCode, codes_of
 
@@ -73,7 +74,7 @@ def load_config(*, config_file: Path | None = None, vault: Path | None = None, p
         root = vault.resolve() if vault else default_vault_root(start)
         if not root.is_dir():
             raise ConfigError(f"{root}: vault folder not found")
-        return Config(vault=root)
+        return with_obsidian_settings(Config(vault=root))
     raw = _read_config(config_file)
     return _build(config_file.resolve(), raw, vault)
 
@@ -111,12 +112,14 @@ def _build(source: Path, raw: dict[str, Any], vault_override: Path | None) -> Co
     readers: dict[str, Callable[[Any, str], Any]] = {
         "vault": _string,
         "checks": _string_list,
-        "exclude": _string_list,
+        "exclude": _globs,
         "select": _codes,
         "ignore": _codes,
         "severity": _severity_map,
         "max_note_size": _size,
         "sync": _sync,
+        "templates": _globs,
+        "per_file_ignores": _per_file_ignores,
     }
     values: dict[str, Any] = {}
     for key, value in raw.items():
@@ -134,7 +137,7 @@ def _build(source: Path, raw: dict[str, Any], vault_override: Path | None) -> Co
     check_paths = values.get("checks", ["checks"])
     checks, check_files = load_checks([base / entry for entry in check_paths])
     select = values.get("select")
-    return Config(
+    config = Config(
         vault=root,
         source=source,
         checks=checks,
@@ -145,7 +148,18 @@ def _build(source: Path, raw: dict[str, Any], vault_override: Path | None) -> Co
         severity=values.get("severity", {}),
         max_note_size=values.get("max_note_size", DEFAULT_MAX_NOTE_SIZE),
         sync=values.get("sync", SyncSettings()),
+        templates=tuple(values.get("templates", ())),
+        per_file_ignores=values.get("per_file_ignores", ()),
     )
+    return with_obsidian_settings(config, templates_given="templates" in values)
+
+
+def with_obsidian_settings(config: Config, templates_given: bool = False) -> Config:
+    """The configuration with what the vault's `.obsidian/` settings add: its excluded files, and (unless
+    the `templates` key names them) its templates folders."""
+    settings = read_obsidian_settings(config.vault)
+    templates = config.templates if templates_given else settings.templates
+    return config._replace(templates=templates, obsidian_excluded=settings.excluded)
 
 
 class _Invalid(ValueError):
@@ -166,6 +180,26 @@ def _string_list(value: Any, key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise _Invalid(key, f"expected a list of strings, got {_describe(value)}")
     return list(value)
+
+
+def _globs(value: Any, key: str) -> list[str]:
+    """A glob or a list of them (gitignore style), each one checked to be a glob."""
+    patterns = _string_list(value, key)
+    try:
+        compile_globs(patterns)
+    except GlobError as error:
+        raise _Invalid(key, str(error)) from None
+    return patterns
+
+
+def _per_file_ignores(value: Any, key: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """ruff's shape: a mapping of glob to the codes (or prefixes, or names) not reported for those notes."""
+    if not isinstance(value, dict):
+        raise _Invalid(key, f"expected a mapping of glob to codes, got {_describe(value)}")
+    return tuple(
+        (_globs(str(glob), f"{key}.{glob}")[0], frozenset(_codes(codes, f"{key}.{glob}")))
+        for glob, codes in value.items()
+    )
 
 
 def _codes(value: Any, key: str) -> set[str]:
@@ -309,7 +343,7 @@ def _check(path: Path, item: Any) -> CheckDef:
     if not isinstance(name, str) or not name:
         raise ConfigError(f"{path}: key 'name': expected a non-empty string, got {_describe(name)}")
     try:
-        paths = tuple(_string_list(item.get("paths", ["**/*.md"]), "paths"))
+        paths = tuple(_globs(item.get("paths", ["**/*.md"]), "paths"))
         description = item.get("description", "")
         if not isinstance(description, str):
             raise _Invalid("description", f"expected a string, got {_describe(description)}")

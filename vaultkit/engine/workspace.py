@@ -66,7 +66,8 @@ class Workspace:
         if self._vault is None:
             aliases = self._aliases_of if self.tracking else None
             # the scan lists notes in order: sorting them with the attachments is a merge, not a sort
-            every = [*self.files.notes, *self.files.attachments] if self._scanned else self.all_files
+            files = self.files
+            every = [*files.notes, *files.attachments, *files.excluded] if self._scanned else self.all_files
             self._vault = VaultIndex(sorted(every), self.loaded, aliases)
         return self._vault
 
@@ -187,7 +188,7 @@ class Workspace:
     def _take_files(self) -> tuple[frozenset[str], frozenset[str]]:
         """Forget notes that are gone; return the files added and removed since the last refresh."""
         current = self.files.notes
-        every = frozenset([*current, *self.files.attachments])
+        every = frozenset([*current, *self.files.attachments, *self.files.excluded])
         added, removed = every - self.all_files, self.all_files - every
         for path in [path for path in self.entries if path not in current]:
             del self.entries[path]

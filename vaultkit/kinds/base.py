@@ -3,11 +3,11 @@ beforehand which other notes it reads."""
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple, Protocol
 
+from vaultkit.globs import Globs
 from vaultkit.model import Finding, Note
 from vaultkit.resolve import VaultIndex
 
@@ -21,14 +21,14 @@ class CheckDef(NamedTuple):
     description: str
     params: Any
     source: str  # the file that defined it ("built-in" for defaults)
-    matcher: re.Pattern[str] | None = None
+    matcher: Globs | None = None
 
     def covers(self, path: str) -> bool:
         if self.matcher is None:
             return True
         if not path.isascii():
             path = unicodedata.normalize("NFC", path)
-        return self.matcher.fullmatch(path) is not None
+        return self.matcher.matches(path)
 
 
 class Kind(Protocol):

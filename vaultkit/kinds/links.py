@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
-from vaultkit.globs import compile_globs
+from vaultkit.globs import GlobError, Globs, compile_globs
 from vaultkit.kinds.base import CheckDef
 from vaultkit.model import ConfigError, Edit, Finding, Fix, Link, Note, is_note, shorten
 from vaultkit.resolve import VaultIndex, fold
@@ -19,7 +18,7 @@ class LinkParams(NamedTuple):
     embeds: bool = True
 
     @property
-    def ignore_regex(self) -> re.Pattern[str] | None:
+    def ignore_regex(self) -> Globs | None:
         return compile_globs(self.ignore_targets)
 
 
@@ -37,6 +36,10 @@ class LinksKind:
             ignore = [ignore]
         if not isinstance(ignore, list) or not all(isinstance(item, str) for item in ignore):
             raise ConfigError(f"{source}: key 'ignore_targets': expected a list of globs")
+        try:
+            compile_globs(ignore)
+        except GlobError as error:
+            raise ConfigError(f"{source}: key 'ignore_targets': {error}") from None
         publish_key = raw.get("publish_key", "dg-publish")
         if not isinstance(publish_key, str) or not publish_key:
             raise ConfigError(f"{source}: key 'publish_key': expected a frontmatter key")
@@ -78,8 +81,8 @@ def _published(note: Note, params: LinkParams) -> bool:
     return bool(note.frontmatter and note.frontmatter.get(params.publish_key) is True)
 
 
-def _ignored(ignore: re.Pattern[str], target: str) -> bool:
-    return any(ignore.fullmatch(candidate) for candidate in (target, target + ".md", fold(target)))
+def _ignored(ignore: Globs, target: str) -> bool:
+    return any(ignore.matches(candidate) for candidate in (target, target + ".md", fold(target)))
 
 
 def _check_link(note: Note, link: Link, vault: VaultIndex, params: LinkParams, published: bool) -> Iterator[Finding]:

@@ -69,7 +69,7 @@ def vault_state(config: Config, files: VaultFiles) -> bytes | None:
         return None
     contents = tuple((note.path, _digest(read_note(config.vault, note, config.max_note_size))) for note in racy)
     skipped = tuple(sorted((path, finding.message) for path, finding in files.skipped.items()))
-    everything = (columns, tuple(sorted(files.attachments)), skipped, contents)
+    everything = (columns, tuple(sorted(files.attachments)), tuple(sorted(files.excluded)), skipped, contents)
     return _digest(marshal.dumps(everything, 2))  # version 2: no back-references, the same bytes every run
 
 

@@ -25,8 +25,7 @@ def nfc(path: str) -> str:
     return path if path.isascii() else unicodedata.normalize("NFC", path)
 
 
-def left_out(path: str, exclude: re.Pattern[str] | None) -> bool:
-    """A vault-relative path no walk looks at: hidden (`.git/`, `.obsidian/`, dot files) or excluded."""
-    return any(part.startswith(".") for part in path.split("/")) or (
-        exclude is not None and exclude.fullmatch(nfc(path)) is not None
-    )
+def left_out(path: str) -> bool:
+    """A vault-relative path no walk looks at: hidden (`.git/`, `.obsidian/`, dot files). Excluded paths
+    are walked: Obsidian opens them, so they are link targets (never read)."""
+    return any(part.startswith(".") for part in path.split("/"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import stat
 import time
 from collections.abc import Iterable
@@ -12,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from vaultkit.globs import Globs
 from vaultkit.model import FILE_START, Finding
 from vaultkit.vault.git import ignored_paths, repo_ignores
 from vaultkit.vault.names import NOTE_SUFFIX, left_out, nfc
@@ -28,20 +28,22 @@ class NoteFile(NamedTuple):
 class VaultFiles:
     notes: dict[str, NoteFile] = field(default_factory=dict)  # by path, in path order after a scan
     attachments: set[str] = field(default_factory=set)
+    excluded: set[str] = field(default_factory=set)  # excluded or git-ignored files: link targets, never read
     skipped: dict[str, Finding] = field(default_factory=dict)  # VK003 for files that are never opened
     started_ns: int = field(default_factory=time.time_ns)  # when the scan began: stamps are as of then
     warnings: list[str] = field(default_factory=list)  # what the user should know of how it was made
 
 
-def scan_vault(root: Path, exclude: re.Pattern[str] | None, under: str = "") -> VaultFiles:
-    """Every note and attachment under `root` (or its subfolder `under`); hidden entries, `.git/` and
-    excluded paths are left out."""
+def scan_vault(root: Path, exclude: Globs | None, under: str = "") -> VaultFiles:
+    """Every note and attachment under `root` (or its subfolder `under`); hidden entries and `.git/` are
+    left out. Excluded and git-ignored files are listed apart: Obsidian still opens them, so they are
+    link targets, but they are never read."""
     result = VaultFiles()
     real_root = os.path.realpath(root)
     saw_gitignore = False
-    pending: list[tuple[str, str]] = [(os.path.join(root, under), under + "/" if under else "")]
+    pending: list[tuple[str, str, bool]] = [(os.path.join(root, under), under + "/" if under else "", False)]
     while pending:
-        folder, prefix = pending.pop()
+        folder, prefix, excluded = pending.pop()
         try:
             entries = list(os.scandir(folder))
         except OSError:
@@ -52,19 +54,37 @@ def scan_vault(root: Path, exclude: re.Pattern[str] | None, under: str = "") -> 
                 saw_gitignore = saw_gitignore or name == ".gitignore"
                 continue
             path = prefix + name
-            if exclude is not None and exclude.fullmatch(nfc(path)):
-                continue
-            _scan_entry(entry, path, real_root, result, pending)
+            if excluded or (exclude is not None and exclude.matches(nfc(path))):
+                _scan_excluded(entry, path, result, pending)
+            else:
+                _scan_entry(entry, path, real_root, result, pending)
     if saw_gitignore or repo_ignores(root):
         is_ignored = ignored_paths(root, result.warnings)
         if is_ignored is not None:
-            result.notes = {path: note for path, note in result.notes.items() if not is_ignored(path)}
-            result.attachments = {path for path in result.attachments if not is_ignored(path)}
+            ignored = [path for path in [*result.notes, *result.attachments] if is_ignored(path)]
+            for path in ignored:
+                result.notes.pop(path, None)
+                result.attachments.discard(path)
+            result.excluded.update(ignored)
     result.notes = dict(sorted(result.notes.items()))
     return result
 
 
-def rescan_paths(root: Path, exclude: re.Pattern[str] | None, files: VaultFiles, paths: Iterable[str]) -> list[str]:
+def _scan_excluded(
+    entry: os.DirEntry[str], path: str, result: VaultFiles, pending: list[tuple[str, str, bool]]
+) -> None:
+    """An excluded entry: a regular file is a link target; a folder's files all are (symlinks are not
+    followed: nothing here is ever read)."""
+    try:
+        if entry.is_dir(follow_symlinks=False):
+            pending.append((entry.path, path + "/", True))
+        elif entry.is_file(follow_symlinks=False):
+            result.excluded.add(path)
+    except OSError:
+        return
+
+
+def rescan_paths(root: Path, exclude: Globs | None, files: VaultFiles, paths: Iterable[str]) -> list[str]:
     """Look again at the given vault-relative paths only (created, changed, deleted, a folder moved in
     or out), updating `files` in place; return the notes found there."""
     real_root = os.path.realpath(root)
@@ -73,18 +93,20 @@ def rescan_paths(root: Path, exclude: re.Pattern[str] | None, files: VaultFiles,
         path = path.strip("/")
         if not path:
             continue
-        if path in files.notes or path in files.attachments or path in files.skipped:
+        if path in files.notes or path in files.attachments or path in files.skipped or path in files.excluded:
             files.notes.pop(path, None)
             files.attachments.discard(path)
             files.skipped.pop(path, None)
+            files.excluded.discard(path)
         else:  # perhaps a folder: forget everything that was under it
             prefix = path + "/"
             for known in [p for p in files.notes if p.startswith(prefix)]:
                 del files.notes[known]
             files.attachments.difference_update([p for p in files.attachments if p.startswith(prefix)])
+            files.excluded.difference_update([p for p in files.excluded if p.startswith(prefix)])
             for known in [p for p in files.skipped if p.startswith(prefix)]:
                 del files.skipped[known]
-        if left_out(path, exclude):
+        if left_out(path):
             continue
         parent, _, name = path.rpartition("/")
         try:
@@ -94,26 +116,45 @@ def rescan_paths(root: Path, exclude: re.Pattern[str] | None, files: VaultFiles,
         if entry is None:
             continue  # deleted (or its folder was)
         found = VaultFiles()
-        pending: list[tuple[str, str]] = []
-        _scan_entry(entry, path, real_root, found, pending)
+        pending: list[tuple[str, str, bool]] = []
+        if exclude is not None and exclude.matches(nfc(path)):
+            _scan_excluded(entry, path, found, pending)
+        else:
+            _scan_entry(entry, path, real_root, found, pending)
         if pending:  # a folder appeared or moved in: everything under it
-            below = scan_vault(root, exclude, under=path)
+            below = _excluded_below(pending) if pending[0][2] else scan_vault(root, exclude, under=path)
             found.notes.update(below.notes)
             found.attachments.update(below.attachments)
             found.skipped.update(below.skipped)
+            found.excluded.update(below.excluded)
         files.notes.update(found.notes)
         files.attachments.update(found.attachments)
         files.skipped.update(found.skipped)
+        files.excluded.update(found.excluded)
         touched.extend(found.notes)
     return touched
 
 
+def _excluded_below(pending: list[tuple[str, str, bool]]) -> VaultFiles:
+    """The files under excluded folders (`pending`, as the scan queues them), all link targets."""
+    found = VaultFiles()
+    while pending:
+        folder, prefix, _ = pending.pop()
+        try:
+            entries = [entry for entry in os.scandir(folder) if not entry.name.startswith(".")]
+        except OSError:
+            continue
+        for entry in entries:
+            _scan_excluded(entry, prefix + entry.name, found, pending)
+    return found
+
+
 def _scan_entry(
-    entry: os.DirEntry[str], path: str, real_root: str, result: VaultFiles, pending: list[tuple[str, str]]
+    entry: os.DirEntry[str], path: str, real_root: str, result: VaultFiles, pending: list[tuple[str, str, bool]]
 ) -> None:
     try:  # the kind comes from the directory listing; only notes and unusual files cost a stat
         if entry.is_dir(follow_symlinks=False):
-            pending.append((entry.path, path + "/"))
+            pending.append((entry.path, path + "/", False))
         elif not entry.is_file(follow_symlinks=False):
             _scan_unusual(entry, path, real_root, result)
         elif path.lower().endswith(NOTE_SUFFIX):
