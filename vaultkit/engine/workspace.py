@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from typing import Any
 
 from vaultkit.config import Config, Selection
@@ -328,9 +329,10 @@ class Workspace:
             grouped = by_path(kept)
             for path, plain in suppressing.items():
                 directives = [suppress.Directive.from_plain(item) for item in plain]
+                wanted_here = partial(selection.wants, path=path)  # per_file_ignores count as not checked
                 grouped[path] = [
                     applied
-                    for finding in suppress.apply(path, grouped.get(path, []), directives, selection.wants)
+                    for finding in suppress.apply(path, grouped.get(path, []), directives, wanted_here)
                     if (applied := selection.apply(finding)) is not None
                 ]
             kept = [finding for findings in grouped.values() for finding in findings]

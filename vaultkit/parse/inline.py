@@ -6,6 +6,7 @@ of the file, columns count code points.
 
 from __future__ import annotations
 
+import heapq
 import re
 from bisect import bisect_right
 from collections import defaultdict
@@ -20,14 +21,16 @@ from vaultkit.model import Comment, Link, Span
 _PARAGRAPH_END = re.compile(r"\n[ \t]*(?:\n|#{1,6}(?:[ \t]|$)|[-+*>][ \t]|\d{1,9}[.)][ \t]|`{3}|~{3})", re.M)
 # Patterns start with a literal so that re can skip ahead fast; an embed's `!` is checked by hand.
 WIKILINK = re.compile(r"\[\[([^\[\]\n]*)\]\]")
-_MD_LINK = re.compile(
-    r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\([ \t]*"
-    r"(<[^<>\n]*>|[^ \t\n()<>]*(?:\([^ \t\n()]*\)[^ \t\n()<>]*)*)"
-    r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*\)"
+# an inline link's destination and title, from the `(` after the text's `]`; possessive, so that no input
+# (a `(` before a megabyte of spaces) makes it backtrack
+_MD_DEST = re.compile(
+    r"\([ \t]*+"
+    r"(<(?:[^<>\n\\]|\\.)*+>"
+    r"|(?:[^ \t\n()<>\\]|\\[^\n])*+(?:\((?:[^ \t\n()\\]|\\[^\n])*+\)(?:[^ \t\n()<>\\]|\\[^\n])*+)*+)"
+    r"(?:[ \t]++(?:\"(?:[^\"\n\\]|\\.)*+\"|'(?:[^'\n\\]|\\.)*+'|\((?:[^()\n\\]|\\.)*+\)))?+[ \t]*+\)"
 )
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|//")
 _BACKTICKS = re.compile(r"`+")
-MAX_LINK_TEXT = 4096
 _BLOCK_ID = re.compile(r"\^([A-Za-z0-9-]+)[ \t]*$", re.M)
 
 
@@ -201,8 +204,19 @@ def _add_comment(
         result.hidden.append(hidden)
 
 
-def _inside(offset: int, ranges: list[tuple[int, int]]) -> bool:
-    return any(start <= offset < end for start, end in ranges)
+class _Ranges:
+    """Sorted, disjoint offset ranges, asked whether they hold an offset by bisection: a note with thousands
+    of code spans and links costs a logarithm per link, not a scan of every range."""
+
+    __slots__ = ("ends", "starts")
+
+    def __init__(self, ranges: list[tuple[int, int]]) -> None:
+        self.starts = [start for start, _ in ranges]
+        self.ends = [end for _, end in ranges]
+
+    def holds(self, offset: int) -> bool:
+        index = bisect_right(self.starts, offset) - 1
+        return index >= 0 and offset < self.ends[index]
 
 
 def _find_links(
@@ -213,6 +227,7 @@ def _find_links(
     result: InlineScan,
     positions: Positions,
 ) -> None:
+    skipped = _Ranges(excluded) if excluded else None
     taken: list[tuple[int, int]] = []
     if _has(text, "[[", start, end):
         links, where = result.links, positions.where  # the loop below runs for every link of the vault
@@ -221,53 +236,112 @@ def _find_links(
             embed = at > start and text[at - 1] == "!"
             if embed:
                 at -= 1
-            if excluded and _inside(at, excluded):
+            if skipped is not None and skipped.holds(at):
                 continue
             taken.append((at, stop))
             link = wikilink(match.group(1), embed, text[at:stop], where(at, stop))
             if link is not None:
                 links.append(link)
-    close = text.find("](", start, end)
-    while close >= 0:
-        opening = _opening_bracket(text, close, start)
-        found = _MD_LINK.match(text, opening, end) if opening >= 0 else None
-        if found is None:
-            close = text.find("](", close + 2, end)
-            continue
-        at = opening - 1 if opening > start and text[opening - 1] == "!" else opening
-        if not ((excluded and _inside(at, excluded)) or (taken and _inside(at, taken))):
-            link = _markdown_link(found, at, text, positions)
-            if link is not None:
-                result.links.append(link)
-        close = text.find("](", found.end(), end)
+    if _has(text, "](", start, end):
+        _markdown_links(text, start, end, _union(excluded, taken), result, positions)
     if _has(text, "^", start, end):
         for match in _BLOCK_ID.finditer(text, start, end):
             at = match.start()
-            if (at == 0 or text[at - 1] in " \t\n") and not (excluded and _inside(at, excluded)):
+            if (at == 0 or text[at - 1] in " \t\n") and not (skipped is not None and skipped.holds(at)):
                 result.block_ids.add(match.group(1).lower())
 
 
-def _opening_bracket(text: str, close: int, start: int) -> int:
-    """The `[` that opens the link text ending at `close` (one level of nested brackets), or -1.
+def _union(first: list[tuple[int, int]], second: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Two sorted lists of ranges as one sorted list of disjoint ranges."""
+    if not second:
+        return first
+    joined: list[tuple[int, int]] = []
+    for start, end in heapq.merge(first, second):
+        if joined and start <= joined[-1][1]:
+            if end > joined[-1][1]:
+                joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined
 
-    Link texts longer than MAX_LINK_TEXT are not looked for: a megabyte line of `](` stays linear."""
-    depth = 0
-    index = close - 1
-    start = max(start, close - MAX_LINK_TEXT)
-    while index >= start:
-        char = text[index]
-        if char == "]":
-            depth += 1
-            if depth > 1:
-                return -1
-        elif char == "[":
-            if depth == 0:
-                return index
-            depth -= 1
-        elif char == "\n":
-            return -1
-        index -= 1
-    return -1
+
+# Inside a line that may hold a Markdown link: an escape (a backslash and what it escapes), an image's
+# opening bracket, a run of opening brackets, a closing bracket, the end of the line.
+_BRACKET_TOKEN = re.compile(r"\\[^\n]|!\[|\[+|\]|\n")
+_PUNCTUATION_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def _markdown_links(
+    text: str, start: int, end: int, skip: list[tuple[int, int]], result: InlineScan, positions: Positions
+) -> None:
+    """`[text](dest)` and `![text](dest)` by CommonMark's bracket rules, within one line: backslash-escaped
+    brackets neither open nor close, the text holds balanced brackets, a link holds no other link, and
+    code spans, comments and wikilinks are opaque.
+
+    One pass: openers are kept on a stack as runs (a megabyte of `[` is one entry), and a destination is
+    only tried at `](` when a `)` follows on the line."""
+    # the stack: [offset of the run's first bracket, brackets left in the run, is an image opener]
+    stack: list[list[int]] = []
+    inactive_below = 0  # openers below this stack index are inside a link's text: no longer openers
+    paren_at = -1  # the next `)` at or after the scan (-2: none before the end of the line)
+    resume = start  # tokens before this offset are inside a link just found
+    stretches = _between(skip, start, end)
+    for index, (low, high) in enumerate(stretches):
+        if index and text.find("\n", stretches[index - 1][1], low) >= 0:
+            stack.clear()  # a skipped range spanned lines: a link's text stays on one line
+            inactive_below, paren_at = 0, -1
+        for token in _BRACKET_TOKEN.finditer(text, low, high):
+            at = token.start()
+            if at < resume:
+                continue
+            char = text[at]
+            if char == "[":
+                stack.append([at, token.end() - at, 0])
+            elif char == "!":
+                stack.append([at + 1, 1, 1])
+            elif char == "\n":
+                stack.clear()
+                inactive_below, paren_at = 0, -1
+            elif char == "]" and stack:
+                top = stack[-1]
+                opener = top[0] + top[1] - 1
+                image = top[2]
+                active = image or len(stack) - 1 >= inactive_below
+                top[1] -= 1
+                if not top[1]:
+                    stack.pop()
+                    inactive_below = min(inactive_below, len(stack))
+                if not active or text[at + 1 : at + 2] != "(":
+                    continue
+                if paren_at != -2 and paren_at < at:
+                    line_end = text.find("\n", at, end)
+                    found = text.find(")", at, line_end if line_end >= 0 else end)
+                    paren_at = found if found >= 0 else -2
+                if paren_at == -2:
+                    continue
+                dest = _MD_DEST.match(text, at + 1, end)
+                if dest is None:
+                    continue
+                begin = opener - 1 if image else opener
+                link = _markdown_link(text, begin, opener + 1, at, dest, image == 1, positions)
+                if link is not None:
+                    result.links.append(link)
+                if not image:
+                    inactive_below = len(stack)
+                resume = dest.end()
+
+
+def _between(skip: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """The stretches of [start, end) outside the sorted, disjoint `skip` ranges."""
+    stretches: list[tuple[int, int]] = []
+    pos = start
+    for low, high in skip:
+        if low > pos:
+            stretches.append((pos, min(low, end)))
+        pos = max(pos, high)
+    if pos < end:
+        stretches.append((pos, end))
+    return stretches
 
 
 def wikilink(inner: str, embed: bool, raw: str, where: tuple[int, int, int, int]) -> Link | None:
@@ -282,20 +356,25 @@ def wikilink(inner: str, embed: bool, raw: str, where: tuple[int, int, int, int]
     return Link(intern(target.strip()), anchor.strip(), alias, embed, *where, raw)
 
 
-def _markdown_link(match: re.Match[str], at: int, text: str, positions: Positions) -> Link | None:
-    dest = match.group(2)
-    if dest.startswith("<"):
-        dest = dest[1:-1]
-    if not dest or _SCHEME.match(dest):
+def _markdown_link(
+    text: str, at: int, text_start: int, close: int, dest: re.Match[str], image: bool, positions: Positions
+) -> Link | None:
+    """The link of `[text](dest)`: text[at:dest.end()], its text ending at `close`."""
+    target = dest.group(1)
+    if target.startswith("<"):
+        target = target[1:-1]
+    if "\\" in target:
+        target = _PUNCTUATION_ESCAPE.sub(r"\1", target)
+    if not target or _SCHEME.match(target):
         return None
-    path, _, anchor = dest.partition("#")
+    path, _, anchor = target.partition("#")
     return Link(
         intern((unquote(path) if "%" in path else path).strip()),
         (unquote(anchor) if "%" in anchor else anchor).strip(),
-        match.group(1),
-        at < match.start(),
-        *positions.where(at, match.end()),
-        text[at : match.end()],
+        text[text_start:close],
+        image,
+        *positions.where(at, dest.end()),
+        text[at : dest.end()],
     )
 
 
