@@ -46,13 +46,21 @@ def test_path_qualified_rooted_and_relative() -> None:
     assert vault.resolve("../../../etc/passwd", "a/b/n.md") == Resolution(None, outside=True)
 
 
-def test_same_folder_first_then_shortest_then_tie() -> None:
-    vault = index("T.md", "deep/er/T.md", "here/T.md", "here/sub/T.md", "p/U.md", "q/U.md")
-    assert vault.resolve("T", "here/n.md") == Resolution("here/T.md")
-    assert vault.resolve("T", "elsewhere/n.md") == Resolution("T.md")
-    assert vault.resolve("T", "deep/er/n.md") == Resolution("deep/er/T.md")
-    assert vault.resolve("U", "r/n.md") == Resolution("p/U.md", ties=("q/U.md",))
-    assert vault.resolve("U", "q/n.md") == Resolution("q/U.md")
+def test_root_path_then_own_folder_then_shortest_path() -> None:
+    """SPEC §4.5, the rule observed in Obsidian 1.13.7: (a) the path from the vault root, even over the
+    linking note's own folder; (b) the own folder, not a parent or child; (c) the shortest path string."""
+    vault = index("T.md", "deep/er/T.md", "here/T.md", "here/sub/T.md", "p/U.md", "q/U.md", "a/b/V.md", "zzzz/V.md")
+    others = ("here/T.md", "deep/er/T.md", "here/sub/T.md")
+    assert vault.resolve("T", "here/n.md") == Resolution("T.md", others=others, rule="path")
+    assert vault.resolve("here/T", "deep/er/n.md") == Resolution("here/T.md")  # the one ending so
+    assert vault.resolve("sub/T", "x/n.md") == Resolution("here/sub/T.md")
+    assert vault.resolve("U", "q/n.md") == Resolution("q/U.md", others=("p/U.md",), rule="folder")
+    assert vault.resolve("V", "zzzz/deep/n.md") == Resolution("a/b/V.md", others=("zzzz/V.md",), rule="shortest")
+    assert vault.resolve("V", "zzzz/n.md").path == "zzzz/V.md"
+    assert vault.resolve("V", "a/n.md").path == "a/b/V.md"  # a parent folder counts for nothing
+    assert vault.resolve("U", "r/n.md") == Resolution("p/U.md", others=("q/U.md",), rule="guess")
+    assert vault.resolve("U", "r/n.md").ties == ("q/U.md",)  # only (c) makes a link ambiguous (LK005)
+    assert vault.resolve("U", "q/n.md").ties == ()
 
 
 def test_empty_target_is_the_note_itself() -> None:
@@ -68,6 +76,8 @@ def test_headings_and_blocks() -> None:
     assert vault.has_heading(note, "Pros & Cons#deep part")
     assert not vault.has_heading(note, "Other#Deep Part")
     assert vault.has_heading(note, "C tips")
+    assert vault.has_heading(note, "Pros Cons")  # Obsidian's stripHeading on both sides
+    assert vault.has_heading(note, "top#pros-cons") is False  # '-' is not punctuation to stripHeading
     assert not vault.has_heading(note, "Missing")
     assert vault.has_block(note, "BLK-1")
     assert not vault.has_block(note, "nope")

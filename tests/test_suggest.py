@@ -32,3 +32,25 @@ def test_suggestions_are_the_same_from_a_scan_and_from_the_index(names: list[str
         query = data.draw(st.text(alphabet="abcde笔记 -x", min_size=1, max_size=10))
         scanning.scans = 0
         assert scanning.nearest(query) == indexed.nearest(query)
+
+
+CLOSEST_HEADING_NOTE = "# 容器\n\n## 1.1 容器的命名规则\n\n## Setup & Vault Consistency\n\n### Sub-step 1\n\n## Q\n"
+
+
+def test_closest_heading_for_a_missing_one() -> None:
+    """The chain's last part found elsewhere, the same letters, a small edit, words held: else nothing."""
+    from vaultkit.parse import parse_text
+
+    vault = VaultIndex(["n.md"], {"n.md": parse_text("n.md", CLOSEST_HEADING_NOTE)})
+    note = vault.notes["n.md"]
+    asked = {
+        "Q#Sub-step 1": "Sub-step 1",
+        "setupvault consistency": "Setup & Vault Consistency",
+        "Setup Vault Consistancy": "Setup & Vault Consistency",
+        "1.2 容器的命名规则": "1.1 容器的命名规则",
+        "容器的命名规则": "1.1 容器的命名规则",
+        "完全无关的标题": None,
+        "P": None,  # one letter off a one-letter heading is a guess, not a suggestion
+        "命名": None,  # too short to be held in another
+    }
+    assert {anchor: suggest.closest_heading(vault, note, anchor) for anchor in asked} == asked

@@ -19,14 +19,16 @@ def fold(text: str) -> str:
     return text.lower()
 
 
-_HEADING_NOISE = re.compile(r"[#^|:\[\]\\%]+")
-_SPACES = re.compile(r"\s+")
+# Obsidian's stripHeading: each of these characters reads as a space
+_HEADING_PUNCTUATION = str.maketrans(dict.fromkeys('!"#$%&()*+,.:;<=>?@^`{|}~/[]\\', " "))
 
 
 @lru_cache(maxsize=65536)
 def heading_key(text: str) -> str:
-    """Headings match case-insensitively, ignoring characters a link cannot hold and extra spaces."""
-    return _SPACES.sub(" ", _HEADING_NOISE.sub(" ", fold(text))).strip()
+    """A heading as Obsidian matches it, on both sides of a link (its stripHeading, then case ignored):
+    punctuation read as spaces, runs of whitespace as one, the ends trimmed. So `[[Note#What is it]]`
+    reaches `## What is it?` and `[[#List]]` reaches ``## `List` ``."""
+    return " ".join(fold(text).translate(_HEADING_PUNCTUATION).split())
 
 
 def folder_of(path: str) -> str:
@@ -36,7 +38,17 @@ def folder_of(path: str) -> str:
 class Resolution(NamedTuple):
     path: str | None  # the file the link opens; None: unresolved
     outside: bool = False  # a relative link that climbs out of the vault root
-    ties: tuple[str, ...] = ()  # other files tied with `path` (ambiguous link)
+    others: tuple[str, ...] = ()  # the other files the target names, when several do (shortest path first)
+    rule: str = ""  # the rule that chose among several (SPEC §4.5): PATH, FOLDER, SHORTEST or GUESS
+
+    @property
+    def ties(self) -> tuple[str, ...]:
+        """The others, when only the length of the paths chose (LK005): a new or renamed note elsewhere can
+        silently change where the link leads."""
+        return self.others if self.rule in (SHORTEST, GUESS) else ()
+
+
+PATH, FOLDER, SHORTEST, GUESS = "path", "folder", "shortest", "guess"  # GUESS: shortest, but of equal length
 
 
 UNRESOLVED = Resolution(None)
@@ -107,12 +119,7 @@ class VaultIndex:
             return UNRESOLVED, False
         if len(candidates) == 1:
             return Resolution(candidates[0][1]), False
-        prefix = fold(folder) + "/"
-        under = [pair for pair in candidates if not folder or pair[0].startswith(prefix)]
-        pool = under or candidates
-        depth = min(key.count("/") for key, _ in pool)
-        tied = sorted(path for key, path in pool if key.count("/") == depth)
-        return Resolution(tied[0], ties=tuple(tied[1:])), True
+        return _choose(candidates, self._exact(wanted), fold(folder))
 
     def _exact(self, wanted: str) -> str | None:
         found = self.by_path.get(wanted)
@@ -145,10 +152,11 @@ class VaultIndex:
         parts = [heading_key(part) for part in anchor.split("#") if part.strip()]
         if not parts:
             return True
-        sections = self._heading_keys(note)
+        sections = self.heading_keys(note)
         return _chain_found(sections, parts, 0, len(sections), 0)
 
-    def _heading_keys(self, note: Note) -> list[tuple[int, str]]:
+    def heading_keys(self, note: Note) -> list[tuple[int, str]]:
+        """(level, heading_key) of each heading of `note`, in order (kept until the note changes)."""
         keys = self._sections.get(note.path)
         if keys is None:
             keys = [(heading.level, heading_key(heading.text)) for heading in note.headings]
@@ -174,6 +182,26 @@ def note_aliases(note: Note) -> tuple[str, ...]:
     aliases = note.frontmatter.get("aliases") if note.frontmatter else None
     listed = [aliases] if isinstance(aliases, str) else aliases if isinstance(aliases, list) else []
     return tuple(alias.strip() for alias in listed if isinstance(alias, str) and alias.strip())
+
+
+def _choose(candidates: list[tuple[str, str]], exact: str | None, folder: str) -> tuple[Resolution, bool]:
+    """Several files end with the target: the one Obsidian opens (1.13.7's getFirstLinkpathDest, observed),
+    and whether the choice depends on the linking note's (folded) `folder`.
+
+    (a) the file whose path from the vault root is the target; (b) else one in the linking note's own
+    folder (not a parent, not a child); (c) else the shortest path, equal lengths by code point (a guess)."""
+    ordered = sorted((path for _, path in candidates), key=lambda path: (len(path), path))
+    if exact is not None:
+        return Resolution(exact, others=tuple(path for path in ordered if path != exact), rule=PATH), False
+    own = [
+        path for key, path in sorted(candidates, key=lambda pair: (len(pair[1]), pair[1])) if folder_of(key) == folder
+    ]
+    if own:
+        chosen, rule = own[0], FOLDER
+    else:
+        chosen = ordered[0]
+        rule = GUESS if len(ordered[1]) == len(chosen) else SHORTEST
+    return Resolution(chosen, others=tuple(path for path in ordered if path != chosen), rule=rule), True
 
 
 def _chain_found(headings: list[tuple[int, str]], parts: list[str], start: int, end: int, depth: int) -> bool:

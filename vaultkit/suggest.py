@@ -1,12 +1,13 @@
-"""'Did you mean [[…]]?': the nearest existing note for an unresolved link target."""
+"""'Did you mean …?': the nearest existing note for an unresolved link target, the closest heading for a
+missing one."""
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
 
-from vaultkit.model import strip_md
-from vaultkit.resolve import VaultIndex, fold
+from vaultkit.model import Note, strip_md
+from vaultkit.resolve import VaultIndex, fold, heading_key
 
 _MAX_NAME = 64  # longer names are only matched by their skeleton
 _SCANS_BEFORE_INDEX = 40
@@ -146,3 +147,37 @@ def _levenshtein(a: str, b: str, limit: int) -> int:
             return limit + 1
         previous = current
     return previous[-1]
+
+
+def closest_heading(vault: VaultIndex, note: Note, anchor: str) -> str | None:
+    """The heading of `note` a broken `#anchor` most likely meant, as written there, or None.
+
+    In order: the chain's last heading found elsewhere in the note (`#A#B` where B is not under A); one
+    with the same letters and digits; one a small edit away (as for note names); one that holds the
+    anchor's words or is held in them (at least four characters: `#命名规则` for `1.1 命名规则`)."""
+    parts = [part for part in anchor.split("#") if part.strip()]
+    if not parts or not note.headings:
+        return None
+    wanted = heading_key(parts[-1])
+    keys = [key for _, key in vault.heading_keys(note)]
+    texts = [heading.text for heading in note.headings]
+    for text, key in zip(texts, keys, strict=True):
+        if key == wanted:
+            return text
+    skeleton = _skeleton(wanted)
+    for text, key in zip(texts, keys, strict=True):
+        if skeleton and _skeleton(key) == skeleton:
+            return text
+    if len(wanted) >= 4:
+        limit = 1 if len(wanted) < 8 else 2
+        best: tuple[int, int] | None = None
+        for index, key in enumerate(keys):
+            distance = _levenshtein(wanted, key, limit)
+            if distance <= limit and (best is None or distance < best[0]):
+                best = (distance, index)
+        if best is not None:
+            return texts[best[1]]
+    for text, key in zip(texts, keys, strict=True):
+        if min(len(key), len(wanted)) >= 4 and (wanted in key or key in wanted):
+            return text
+    return None

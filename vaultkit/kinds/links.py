@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
+from urllib.parse import quote
 
 from vaultkit.globs import GlobError, Globs, compile_globs
 from vaultkit.kinds.base import CheckDef
-from vaultkit.model import ConfigError, Edit, Finding, Fix, Link, Note, is_note, shorten
-from vaultkit.resolve import VaultIndex, fold
-from vaultkit.suggest import suggestion
+from vaultkit.model import ConfigError, Edit, Finding, Fix, Link, Note, is_note, shorten, strip_md
+from vaultkit.resolve import FOLDER, GUESS, PATH, SHORTEST, Resolution, VaultIndex, fold
+from vaultkit.suggest import closest_heading, suggestion
 
 
 class LinkParams(NamedTuple):
@@ -94,16 +95,10 @@ def _check_link(note: Note, link: Link, vault: VaultIndex, params: LinkParams, p
         yield Finding(note.path, link.span, "LK001", _unresolved_message(link, vault))
         return
     if resolution.ties:
-        others = ", ".join(f"'{path}'" for path in resolution.ties)
-        yield Finding(
-            note.path,
-            link.span,
-            "LK005",
-            f"ambiguous link '{shorten(link.target)}': Obsidian opens '{resolution.path}'; it also matches {others}",
-        )
+        yield Finding(note.path, link.span, "LK005", _ambiguous_message(link, resolution))
     target_note = vault.notes.get(resolution.path)
     if resolution.path == note.path and not link.anchor and link.target:
-        yield Finding(note.path, link.span, "LK004", "link to the note itself", fix=_self_link_fix(note, link))
+        yield _self_link(note, link, resolution)
     if target_note is None or not link.anchor:
         if target_note is not None and published and resolution.path != note.path:
             yield from _unpublished(note, link, target_note, params)
@@ -115,7 +110,11 @@ def _check_link(note: Note, link: Link, vault: VaultIndex, params: LinkParams, p
         if not vault.has_block(target_note, link.anchor[1:]):
             yield Finding(note.path, link.span, "LK003", f"block '{shorten(link.anchor)}' not found in {where}")
     elif not vault.has_heading(target_note, link.anchor):
-        yield Finding(note.path, link.span, "LK002", f"heading '{shorten(link.anchor)}' not found in {where}")
+        message = f"heading '{shorten(link.anchor)}' not found in {where}"
+        closest = closest_heading(vault, target_note, link.anchor)
+        if closest is not None:
+            message += f"; did you mean '#{shorten(closest)}'?"
+        yield Finding(note.path, link.span, "LK002", message)
     if published and resolution.path != note.path:
         yield from _unpublished(note, link, target_note, params)
 
@@ -166,8 +165,43 @@ _ATTACHMENT_SUFFIXES = (
 )
 
 
-def _self_link_fix(note: Note, link: Link) -> Fix | None:
-    if link.embed:
-        return None
-    text = link.alias if link.alias else note.name
-    return Fix(f"replace the self-link by its text '{text}'", (Edit(link.span, text, link.raw),))
+def _ambiguous_message(link: Link, resolution: Resolution) -> str:
+    others = ", ".join(f"'{path}'" for path in resolution.ties)
+    opens = f"Obsidian opens '{resolution.path}'"
+    if resolution.rule == GUESS:
+        guess = "(paths of equal length: vaultkit guesses the first by code point)"
+        return f"ambiguous link '{shorten(link.target)}': {opens}; it also matches {others} {guess}"
+    return f"ambiguous link '{shorten(link.target)}': {opens}, the shortest path; it also matches {others}"
+
+
+_CHOSEN_FOR = {
+    PATH: "because its path is the link's target",
+    FOLDER: "for being in the same folder",
+    SHORTEST: "as the shortest path",
+    GUESS: "as the first of the shortest paths",
+}
+
+
+def _self_link(note: Note, link: Link, resolution: Resolution) -> Finding:
+    """LK004. Its fix writes the link's text as the reader sees it: the display text, else the target
+    exactly as written. A self-link chosen over a same-named note elsewhere is not fixed: the author most
+    likely meant that note, and the finding says how to link it."""
+    if resolution.others:
+        other = resolution.others[0]
+        named = ", ".join(f"'{path}'" for path in resolution.others)
+        shown = link.alias if link.alias else link.target
+        by_path = f"[{shown}]({quote(other)})" if _is_markdown(link) else f"[[{strip_md(other)}|{shown}]]"
+        message = (
+            f"link to the note itself, chosen over {named} {_CHOSEN_FOR[resolution.rule]}; "
+            f"not fixed: if that note is meant, link it by path: {shorten(by_path)}"
+        )
+        return Finding(note.path, link.span, "LK004", message)
+    fix = None
+    if not link.embed:
+        text = link.alias if link.alias else link.target
+        fix = Fix(f"replace the self-link by its text '{text}'", (Edit(link.span, text, link.raw),))
+    return Finding(note.path, link.span, "LK004", "link to the note itself", fix=fix)
+
+
+def _is_markdown(link: Link) -> bool:
+    return not link.raw.lstrip("!").startswith("[[")
