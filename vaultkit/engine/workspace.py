@@ -16,6 +16,7 @@ from vaultkit.model import Finding, Note
 from vaultkit.resolve import VaultIndex, fold, note_aliases
 from vaultkit.store import cache
 from vaultkit.vault import NoteFile, VaultFiles, read_note, rescan_paths, scan_vault
+from vaultkit.vault.names import nfc
 
 Progress = Callable[[int, int], None]
 PARALLEL_MIN_NOTES = 1500  # below this, forking a second process costs more than it saves
@@ -45,6 +46,7 @@ class Workspace:
         self._vault: VaultIndex | None = None  # built when a check needs it: not for an unchanged vault
         self._scanned = False
         self._fingerprint = config.fingerprint()
+        self._templates = config.template_globs
         self._text_checks = [check for check in config.checks if kind_named(check.kind).needs_text]
         self._permalink_checks = [check for check in config.checks if getattr(check.params, "permalink", None)]
         self._written_ns = 0
@@ -125,7 +127,11 @@ class Workspace:
 
         keep_text = self.keeps_text(file.path)
         key = cache.note_key(file.path, data, keep_text) if self.tracking else b""
-        return parse_note(file.path, data, keep_text), key
+        return parse_note(file.path, data, keep_text, self.is_template(file.path)), key
+
+    def is_template(self, path: str) -> bool:
+        """A note that `templates` (or Obsidian's templates folder) names: its placeholders are no errors."""
+        return self._templates is not None and self._templates.matches(nfc(path))
 
     def parse(self, file: NoteFile) -> Note:
         """Read, parse and record one note."""
@@ -287,7 +293,7 @@ class Workspace:
 
     def check(self, notes: Sequence[Note]) -> list[Finding]:
         """Run every check over `notes`, after loading the other notes the checks read."""
-        plan = plan_checks(self.config.checks, notes)
+        plan = plan_checks(self.config.checks, notes, self.config.templates)
         vault = self.vault
         for path in needed_notes(plan, vault):
             if path in self.entries and path not in self.loaded:

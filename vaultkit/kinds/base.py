@@ -38,6 +38,7 @@ class Kind(Protocol):
     exclusive: bool  # True: a note is checked only by the first definition covering it
     default: CheckDef | None  # the built-in instance that runs when no definition covers a note
     needs_text: bool  # the kind reads Note.text (kept only for the notes it covers)
+    checks_templates: bool  # False: template notes only when a definition's `paths` name them (SPEC §3)
 
     def parse(self, raw: dict[str, Any], source: str) -> Any:
         """Validate this kind's parameters; raise ConfigError naming `source` and the key."""

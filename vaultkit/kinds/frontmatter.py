@@ -41,6 +41,7 @@ class FrontmatterKind:
     keys: tuple[str, ...] = ("schema", "permalink")
     exclusive = False
     needs_text = False
+    checks_templates = False
     default: CheckDef | None = None
 
     def parse(self, raw: dict[str, Any], source: str) -> FrontmatterParams:

@@ -29,6 +29,7 @@ class LinksKind:
     keys: tuple[str, ...] = ("ignore_targets", "publish_key", "embeds")
     exclusive = True
     needs_text = False
+    checks_templates = True
     default: CheckDef | None = CheckDef("links", "links", ("**",), "built-in link checks", LinkParams(), "built-in")
 
     def parse(self, raw: dict[str, Any], source: str) -> LinkParams:

@@ -54,6 +54,7 @@ class OutlineKind:
     keys: tuple[str, ...] = ("sections", "items", "title_counts")
     exclusive = False
     needs_text = True
+    checks_templates = False
     default: CheckDef | None = None
 
     def parse(self, raw: dict[str, Any], source: str) -> OutlineParams:

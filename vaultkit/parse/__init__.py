@@ -8,6 +8,7 @@ from vaultkit.model import Comment, Finding, Heading, Link, Note, Span, block_id
 from vaultkit.parse.blocks import scan_blocks
 from vaultkit.parse.frontmatter import split_frontmatter
 from vaultkit.parse.inline import InlineScan, Positions, frontmatter_links, scan_inline
+from vaultkit.parse.templates import has_placeholder
 from vaultkit.parse.types import Blocks
 
 __all__ = ["decode_note", "parse_note", "parse_text"]
@@ -37,17 +38,18 @@ def _unreadable(path: str, data: bytes, at: int, reason: str) -> Finding:
     return Finding(path, Span(line, column, line, column + 1), "VK001", f"note {reason}")
 
 
-def parse_note(path: str, data: bytes, keep_text: bool = False) -> Note:
+def parse_note(path: str, data: bytes, keep_text: bool = False, template: bool = False) -> Note:
     text, problem = decode_note(path, data)
     if text is None:
         assert problem is not None
         return Note.with_problem(problem)
-    return parse_text(path, text, keep_text)
+    return parse_text(path, text, keep_text, template)
 
 
-def parse_text(path: str, text: str, keep_text: bool = False) -> Note:
-    """Parse decoded note text (as returned by `decode_note`)."""
-    frontmatter = split_frontmatter(path, text)
+def parse_text(path: str, text: str, keep_text: bool = False, template: bool = False) -> Note:
+    """Parse decoded note text (as returned by `decode_note`). A template's placeholders are read as
+    plain strings in its frontmatter, and its links that hold one are left out (SPEC §3)."""
+    frontmatter = split_frontmatter(path, text, template)
     body = frontmatter.body_offset
     body_line = frontmatter.end_line
     blocks = scan_blocks(text, body, body_line)
@@ -56,6 +58,8 @@ def parse_text(path: str, text: str, keep_text: bool = False) -> Note:
     if frontmatter.data and text.find("[[", 0, body) >= 0:
         links.extend(frontmatter_links(text, 0, body))
     links.extend(sorted(scan.links, key=lambda link: (link.line, link.column)))
+    if template:
+        links = [link for link in links if not (has_placeholder(link.target) or has_placeholder(link.anchor))]
     return Note(
         path=path,
         frontmatter=frontmatter.data,

@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 from vaultkit.model import OPENING_FENCE, Finding, Span
 from vaultkit.parse.simple_yaml import read_simple
+from vaultkit.parse.templates import mask, unmask
 from vaultkit.parse.types import Loaded, fm001
 
 MAX_FRONTMATTER_CHARS = 1_000_000
@@ -26,8 +27,9 @@ class Frontmatter(NamedTuple):
 NO_FRONTMATTER = Frontmatter(None, 0, ())
 
 
-def split_frontmatter(path: str, text: str) -> Frontmatter:
-    """Read the `---` block at the top of `text` (BOM already removed, line endings as written)."""
+def split_frontmatter(path: str, text: str, template: bool = False) -> Frontmatter:
+    """Read the `---` block at the top of `text` (BOM already removed, line endings as written); in a
+    template, each placeholder is read as a plain string."""
     first_end = text.find("\n")
     first_line = text if first_end < 0 else text[:first_end]
     if not _FENCE.fullmatch(first_line):
@@ -38,7 +40,15 @@ def split_frontmatter(path: str, text: str) -> Frontmatter:
         return Frontmatter(None, 0, (fm001(path, span, "frontmatter block opened by '---' is never closed"),))
     body = text[first_end + 1 : close.start()]
     end_line = text.count("\n", 0, close.start()) + 1
-    data, problems, keys = load_yaml(path, body, first_line=2)
+    masked = mask(body) if template else None
+    if masked is None:
+        data, problems, keys = load_yaml(path, body, first_line=2)
+    else:
+        source, placeholders = masked
+        data, problems, keys = load_yaml(path, source, first_line=2)
+        data = unmask(data, placeholders)
+        problems = tuple(problem._replace(message=unmask(problem.message, placeholders)) for problem in problems)
+        keys = tuple((unmask(key, placeholders), line, column) for key, line, column in keys)
     body_offset = min(close.end() + 1, len(text))
     return Frontmatter(data, end_line, problems, body_offset, keys)
 

@@ -108,6 +108,9 @@ def load_full_yaml(path: str, source: str, first_line: int) -> Loaded:
             )
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
+        unhashable = _mapping_as_key(path, source, first_line, error)
+        if unhashable is not None:
+            return None, (unhashable,), ()
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line, mark.column) if mark else (0, 0)
         span = Span(first_line + line, column + 1, first_line + line, column + 2)
@@ -125,6 +128,28 @@ def load_full_yaml(path: str, source: str, first_line: int) -> Loaded:
         problems.append(Finding(path, span, "FM002", f"frontmatter must be a mapping of keys to values, not {kind}"))
         return None, tuple(problems), ()
     return data, tuple(problems), keys
+
+
+def _mapping_as_key(path: str, source: str, first_line: int, error: yaml.MarkedYAMLError) -> Finding | None:
+    """PyYAML's "found unhashable key" in the user's terms: `created: {{date}}` is a mapping (`{…}`)
+    whose key is a mapping, almost always text (a template's placeholder) that wants quotes. Positioned
+    on the value, from the mapping's `{` to the end of its line."""
+    mark = error.context_mark
+    if error.problem != "found unhashable key" or mark is None:
+        return None
+    lines = source.split("\n")
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    value = line[mark.column :].rstrip()
+    if not value.startswith("{"):
+        return None
+    quoted = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    before = line[: mark.column].lstrip()
+    message = (
+        f"frontmatter is not valid YAML: '{shorten(value, 60)}' is read as a mapping used as a key; "
+        f"if it is text, quote it: {shorten(before + quoted, 80)}"
+    )
+    row = first_line + mark.line
+    return fm001(path, Span(row, mark.column + 1, row, mark.column + 1 + len(value)), message)
 
 
 def _expansion_problem(root: yaml.Node) -> str | None:
