@@ -125,8 +125,10 @@ _RULES = [
         "missing-heading",
         "error",
         "a `#Heading` that is not in the target note",
-        "Checks the heading part of `[[note#Heading]]`, `[[#Heading]]` and nested `[[note#A#B]]` against the "
-        "headings of the target note (case-insensitive, spaces collapsed).",
+        "Checks the heading part of `[[note#Heading]]`, `[[#Heading]]` and nested `[[note#A#B]]` (B inside A's "
+        "section) against the headings of the target note as Obsidian matches them: on both sides punctuation "
+        "reads as spaces, runs of spaces as one, and case is ignored (`[[Note#What is it]]` reaches "
+        "`## What is it?`). The message names the closest heading when there is a plausible one.",
         "The link opens the note at its top instead of the section it promises, usually after the heading was renamed.",
         "[[Plan#Budegt]]           # the heading is '## Budget'",
         "Use the heading as it is written now, or drop the `#...` part.",
@@ -151,7 +153,10 @@ _RULES = [
         "A self-link is a no-op for the reader and is usually left over from a template, a copy or an "
         "export that turned a phrase into a link to the current page.",
         "# in 施工图.md\n[[政策/全国范围政策/施工图\\|绿色低碳生活]]",
-        "`--fix` replaces the link by its display text (`绿色低碳生活`), or by the note name when it has no alias.",
+        "`--fix` replaces the link by its display text (`绿色低碳生活`), or by its target exactly as written "
+        "when it has none (`[[Instapaper]]` becomes `Instapaper`). A self-link that Obsidian chose over a "
+        "same-named note elsewhere (`[[bookfusion]]` in `People/BookFusion.md` beside `Plugins/bookfusion.md`) "
+        "is not fixed: the author most likely meant the other note, and the message says how to link it by path.",
         fixable=True,
     ),
     Rule(
@@ -159,10 +164,11 @@ _RULES = [
         "ambiguous-link",
         "warning",
         "several notes tie for the target",
-        "Finds links whose target names several files that Obsidian cannot tell apart (same name, none in "
-        "the linking note's folder, equally short paths); the message names the one Obsidian opens and "
-        "the others.",
-        "Which note opens depends on an order the user never sees, and it changes when files move.",
+        "Finds links whose target names several files where neither a path from the vault root nor the "
+        "linking note's own folder decides, so Obsidian opens the one with the shortest path; the message "
+        "names it and the others (for paths of equal length, vaultkit's guess: the first by code point).",
+        "Which note opens depends on the lengths of paths the user never sees, and a new or renamed note can "
+        "silently change it.",
         "[[index]]                 # Projects/index.md and Areas/index.md",
         "Qualify the link with a folder: `[[Projects/index]]`.",
     ),
