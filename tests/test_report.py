@@ -56,7 +56,7 @@ def test_github_escapes_and_warnings(tmp_path: Path, cli: CLI, monkeypatch: pyte
     monkeypatch.chdir(tmp_path)
     assert cli("check", "--vault", "v", "--format", "github").out.splitlines() == [
         "::warning file=v/100%25.md,line=1,col=1,title=LK005::ambiguous link 'x': Obsidian opens 'a,b/x.md';"
-        " it also matches 'c:d/x.md'",
+        " it also matches 'c:d/x.md' (paths of equal length: vaultkit guesses the first by code point)",
         "::error file=v/100%25.md,line=1,col=7,title=LK001::unresolved link: no note named 'a: 50%25'",
     ]
 

@@ -77,6 +77,7 @@ def test_ambiguity_created_by_a_new_note(cli: CLI, linked_vault: Path) -> None:
     (linked_vault / "y" / "t.md").write_text("", encoding="utf-8")
     assert cached_lines(cli, linked_vault, "--select", "LK005") == [
         "d.md:1:1: LK005 ambiguous link 't': Obsidian opens 'x/t.md'; it also matches 'y/t.md'"
+        " (paths of equal length: vaultkit guesses the first by code point)"
     ]
 
 
