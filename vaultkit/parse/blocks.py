@@ -2,9 +2,9 @@
 
 mistune is the authority on CommonMark block structure. Running its block parser on every note
 costs several times more than everything else vaultkit does, so notes whose structure is plain
-(nothing indented, no HTML, no block inside a quote or list item, no setext candidate) take a
-fast path that gives the same answer; every other note goes through mistune. The test suite
-checks the fast path against mistune on generated Markdown.
+(no HTML, no indented code, no block but paragraphs inside quotes and list items, however deep,
+no setext candidate) take a fast path that gives the same answer; every other note goes through
+mistune. The test suite checks the fast path against mistune on generated Markdown.
 """
 
 from __future__ import annotations
@@ -16,18 +16,27 @@ from vaultkit.parse.types import Blocks, HeadingBlock, Region, merged
 _MARKER = r"(?:[-+*]|\d{1,9}[.)])"
 # A list item whose first line opens another block (code, heading, quote, HTML, list) needs mistune.
 _ITEM_HOLDING_BLOCK = (
-    _MARKER + r"(?:[ \t]{5}|\t| \t|[ \t]+(?:`{3}|~{3}|#|<|>|" + _MARKER + r"(?:[ \t]|$)|(?:=+|-+)[ \t]*$))"
+    _MARKER + r"(?:[ \t]{5}|[ ]*\t|[ \t]+(?:`{3}|~{3}|#|<|>|" + _MARKER + r"(?:[ \t]|$)|[=-]+[ \t]*$))"
 )
 # The only lines the fast path looks at; every other line is paragraph text, whatever mistune says.
 # Anchored on the newline before the line: re skips ahead to "\n" far faster than it tries "^".
 _LINE = (
     r"(?:(?P<fence>`{3,}|~{3,})(?P<info>[^\n]*)"
     r"|(?P<atx>#{1,6})(?:[ \t]+[^\n]*)?$"
-    r"|(?P<setext>(?:=+|-+)[ \t]*$)"
-    r"|(?P<defer>[ \t]+\S|<"  # indentation (lists, indented code) and HTML: mistune decides
-    r"|(?:>[ \t]?)+(?:[ \t]*(?:`{3}|~{3}|#|<)|[ \t]{4}|\t|" + _ITEM_HOLDING_BLOCK + r")"
-    r"|" + _ITEM_HOLDING_BLOCK + r"))"
+    r"|(?P<setext>[=-]+[ \t]*$)"
+    r"|(?P<defer><)"  # HTML: mistune decides
+    r"|(?P<container>[ \t]+\S|>|" + _ITEM_HOLDING_BLOCK + r"))"  # indented, quoted, nested: looked at closer
 )
+# A line's container prefix: quote markers, list markers (followed by a space or the end of the line),
+# and the spaces between and after them.
+_PREFIX = re.compile(r"(?:[ ]*(?:>[ ]?|" + _MARKER + r"(?:[ ]|$)))*[ ]*")
+_HEAD = re.compile(r"[ \t>*+\-\d.)]*")  # everything a container prefix could be made of, tabs too
+_QUOTES = re.compile(r"(?:[ ]*>[ ]?)*[ ]*")  # quote markers and spaces only
+_WIDE_MARKER = re.compile(_MARKER + r"[ ]{5}")  # an item whose text starts indented 4 more: code
+# What the rest of a line can start other than paragraph text: a fence, HTML, an ATX heading, a setext
+# underline or thematic break (and, for the line before an indented one, a link reference definition).
+_BLOCK_START = re.compile(r"`{3}|~{3}|<|#{1,6}(?:[ \t]|$)|[=-]+[ \t]*$|(?:[-*_][ \t]*){3,}$")
+_REFERENCE = re.compile(r"\[[^\]\n]*\]:")
 _CANDIDATE = re.compile(r"\n" + _LINE, re.M)
 _FIRST_LINE = re.compile(_LINE, re.M)
 _CLOSING_HASHES = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")  # `## Title ##`: the closing sequence is not text
@@ -93,9 +102,55 @@ def _scan_plain(text: str, start: int, first_line: int) -> Blocks | None:
         elif kind == "setext":
             if at > start and _previous_line_has_text(text, at, start):
                 return None
+        elif kind == "container":
+            line_end = text.find("\n", at)
+            if not _plain_container_line(text, at, line_end if line_end >= 0 else end, start):
+                return None
         else:
             return None
     return Blocks(merged(excluded), tuple(headings))
+
+
+def _plain_container_line(text: str, at: int, line_end: int, start: int) -> bool:
+    """Whether an indented, quoted or nested line is paragraph text (or a blank or marker-only line)
+    inside its containers, whatever columns they open — so that a note of deep lists and quotes need not
+    go through mistune, which costs its nesting depth for every line.
+
+    Conservative: a tab, four spaces after a marker, or a fence, HTML, a heading, an underline or a
+    thematic break after the markers sends the note to mistune; so does an indentation of four spaces or
+    more (indented code, unless it continues a paragraph) after a line that is not paragraph text.
+    Indented code cannot interrupt a paragraph, in any container, and an indentation that deep opens no
+    new container."""
+    line = text[at:line_end]
+    prefix_end = _end(_PREFIX, line)
+    prefix = line[:prefix_end]
+    if "\t" in line[: _end(_HEAD, line)] or _WIDE_MARKER.search(prefix):
+        return False  # a tab among the markers, or an item's text indented by four more
+    if _BLOCK_START.match(line, prefix_end) or _BLOCK_START.match(line, _end(_QUOTES, line)):
+        return False  # `  -` is an underline, not an empty item
+    lead = len(prefix) - len(prefix.lstrip(" "))
+    if "    " in prefix[lead:]:
+        return False  # four spaces after a marker: code at the start of a quote or item
+    return lead < 4 or (">" not in prefix and _paragraph_text(text, start, at))
+
+
+def _end(pattern: re.Pattern[str], line: str) -> int:
+    """Where `pattern`, which matches the empty string too, stops matching at the start of `line`."""
+    match = pattern.match(line)
+    return match.end() if match else 0
+
+
+def _paragraph_text(text: str, start: int, at: int) -> bool:
+    """Whether the line before the one at `at` leaves a paragraph open: text after its containers."""
+    if at <= start:
+        return False
+    previous_start = max(text.rfind("\n", start, at - 1) + 1, start)
+    previous = text[previous_start : at - 1]
+    prefix_end = _end(_PREFIX, previous)
+    content = previous[prefix_end:]
+    if not content.strip() or content[:1].isspace() or ">" in previous[:prefix_end]:
+        return False  # mistune reads no lazy line after a quote as a paragraph's
+    return not (_BLOCK_START.match(content) or _REFERENCE.match(content.lstrip()))
 
 
 def _previous_line_has_text(text: str, at: int, start: int) -> bool:
