@@ -161,6 +161,8 @@ def test_template_with_real_yaml_error_is_still_fm001(cli: Cli, tmp_path: Path) 
         ('per_file_ignores: {"a/**": 3}\n', "per_file_ignores"),
         ("templates: 3\n", "templates"),
         ("templates: [3]\n", "templates"),
+        ('exclude: ["!"]\n', "not a valid glob: '!'"),
+        ('per_file_ignores: {"!": [LK001]}\n', "not a valid glob: '!'"),
     ],
 )
 def test_bad_new_keys_are_one_line_errors(config: str, problem: str, cli: Cli, tmp_path: Path) -> None:

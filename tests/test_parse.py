@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+from typing import Any
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -249,3 +252,33 @@ def test_deep_lists_and_quotes_take_the_fast_path() -> None:
     plain = _scan_plain(text, 0, 0)
     assert plain is not None
     assert structure(plain) == structure(scan_blocks_mistune(text, 0, 0)) == ((), [])
+
+
+LINK_TOKENS = ["[", "]", "\\[", "\\]", "\\\\", "a", " ", ")", "!", "`", "b c", "](", "]("]
+
+
+def test_markdown_links_are_the_links_mistune_finds() -> None:
+    """CommonMark's bracket rules (escapes, balanced text, no link in a link, code spans opaque) against
+    mistune on random lines of brackets; every destination is a `](dN.md)` token, so each link is named."""
+    import mistune
+
+    markdown = mistune.create_markdown(renderer=None)
+
+    def destinations(items: list[Any]) -> list[str]:
+        found: list[str] = []
+        for item in items:
+            if item["type"] in ("link", "image"):
+                found.append(item["attrs"]["url"])
+            found.extend(destinations(item.get("children") or []))
+        return found
+
+    rng = random.Random(15)
+    for _ in range(1500):
+        tokens = [rng.choice(LINK_TOKENS) for _ in range(rng.randint(3, 24))]
+        line = "".join(f"](d{index}.md)" if token == "](" else token for index, token in enumerate(tokens))
+        while "[[" in line or "]]" in line:  # wikilinks are Obsidian's, not CommonMark's
+            line = line.replace("[[", "[ [").replace("]]", "] ]")
+        tree = markdown(line)
+        assert isinstance(tree, list)
+        found = sorted(link.target for link in parse_text("n.md", line + "\n").links)
+        assert found == sorted(destinations(tree)), line
