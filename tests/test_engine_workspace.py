@@ -53,3 +53,28 @@ def test_unchanged_refresh_recomputes_nothing(tmp_path: Path) -> None:
     workspace.refresh()
     report(workspace)
     assert workspace.refresh(["a.md"]) == set()  # read again, same bytes: nothing to do
+
+
+def test_excluded_files_are_link_targets_as_they_come_and_go(tmp_path: Path) -> None:
+    """Watch's path refresh keeps excluded files in the index as targets and never reports on them."""
+    root = write_vault(
+        tmp_path / "v",
+        {".vaultkit.yaml": 'exclude: ["归档/"]\n', "a.md": "[[旧计划]] [[归档/新]]\n", "归档/x.md": "[[broken]]\n"},
+    )
+    workspace = Workspace(load_config(vault=root), use_cache=False, tracking=True)
+    workspace.refresh()
+    assert report(workspace) == [("a.md", 1, 1, "LK001"), ("a.md", 1, 9, "LK001")]
+
+    write_vault(root, {"归档/旧计划.md": "[[broken too]]\n"})
+    assert "a.md" in workspace.refresh(["归档/旧计划.md"])
+    assert report(workspace) == [("a.md", 1, 9, "LK001")]
+
+    moved = write_vault(tmp_path / "outside" / "档", {"新.md": "[[broken]]\n", "deep/y.md": ""})
+    shutil.move(moved / "新.md", root / "归档" / "新.md")
+    workspace.refresh(["归档/新.md"])
+    assert report(workspace) == []
+    assert "归档/新.md" in workspace.files.excluded and "归档/新.md" not in workspace.files.notes
+
+    shutil.rmtree(root / "归档")
+    workspace.refresh(["归档"])
+    assert report(workspace) == [("a.md", 1, 1, "LK001"), ("a.md", 1, 9, "LK001")]
