@@ -266,30 +266,44 @@ def _union(first: list[tuple[int, int]], second: list[tuple[int, int]]) -> list[
 
 
 # Inside a line that may hold a Markdown link: an escape (a backslash and what it escapes), an image's
-# opening bracket, a run of opening brackets, a closing bracket, the end of the line.
-_BRACKET_TOKEN = re.compile(r"\\[^\n]|!\[|\[+|\]|\n")
+# opening bracket, a run of opening brackets, a closing bracket.
+_BRACKET_TOKEN = re.compile(r"\\[^\n]|!\[|\[+|\]")
 _PUNCTUATION_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def _markdown_links(
     text: str, start: int, end: int, skip: list[tuple[int, int]], result: InlineScan, positions: Positions
 ) -> None:
-    """`[text](dest)` and `![text](dest)` by CommonMark's bracket rules, within one line: backslash-escaped
-    brackets neither open nor close, the text holds balanced brackets, a link holds no other link, and
-    code spans, comments and wikilinks are opaque.
+    """`[text](dest)` and `![text](dest)` in text[start:end] by CommonMark's bracket rules, within one
+    line: backslash-escaped brackets neither open nor close, the text holds balanced brackets, a link
+    holds no other link, and code spans, comments and wikilinks (the sorted, disjoint `skip` ranges) are
+    opaque. Only the lines holding a `](` with a `)` after it are looked at, each once."""
+    ends = [high for _, high in skip]
+    close = text.find("](", start, end)
+    while close >= 0:
+        line_start = max(text.rfind("\n", start, close) + 1, start)
+        line_end = text.find("\n", close, end)
+        line_end = end if line_end < 0 else line_end
+        last_paren = text.rfind(")", close, line_end)
+        if last_paren >= 0:
+            first = bisect_right(ends, line_start)  # the first range ending after the line starts
+            stretches = _between(skip, first, line_start, line_end)
+            _line_links(text, stretches, last_paren, result, positions)
+        close = text.find("](", line_end, end)
+
+
+def _line_links(
+    text: str, stretches: list[tuple[int, int]], last_paren: int, result: InlineScan, positions: Positions
+) -> None:
+    """The Markdown links of one line, given as the stretches outside skipped ranges.
 
     One pass: openers are kept on a stack as runs (a megabyte of `[` is one entry), and a destination is
-    only tried at `](` when a `)` follows on the line."""
+    only tried at a `](` before the line's last `)`."""
     # the stack: [offset of the run's first bracket, brackets left in the run, is an image opener]
     stack: list[list[int]] = []
     inactive_below = 0  # openers below this stack index are inside a link's text: no longer openers
-    paren_at = -1  # the next `)` at or after the scan (-2: none before the end of the line)
-    resume = start  # tokens before this offset are inside a link just found
-    stretches = _between(skip, start, end)
-    for index, (low, high) in enumerate(stretches):
-        if index and text.find("\n", stretches[index - 1][1], low) >= 0:
-            stack.clear()  # a skipped range spanned lines: a link's text stays on one line
-            inactive_below, paren_at = 0, -1
+    resume = 0  # tokens before this offset are inside a link just found
+    for low, high in stretches:
         for token in _BRACKET_TOKEN.finditer(text, low, high):
             at = token.start()
             if at < resume:
@@ -299,9 +313,6 @@ def _markdown_links(
                 stack.append([at, token.end() - at, 0])
             elif char == "!":
                 stack.append([at + 1, 1, 1])
-            elif char == "\n":
-                stack.clear()
-                inactive_below, paren_at = 0, -1
             elif char == "]" and stack:
                 top = stack[-1]
                 opener = top[0] + top[1] - 1
@@ -311,15 +322,9 @@ def _markdown_links(
                 if not top[1]:
                     stack.pop()
                     inactive_below = min(inactive_below, len(stack))
-                if not active or text[at + 1 : at + 2] != "(":
+                if not active or at > last_paren or text[at + 1 : at + 2] != "(":
                     continue
-                if paren_at != -2 and paren_at < at:
-                    line_end = text.find("\n", at, end)
-                    found = text.find(")", at, line_end if line_end >= 0 else end)
-                    paren_at = found if found >= 0 else -2
-                if paren_at == -2:
-                    continue
-                dest = _MD_DEST.match(text, at + 1, end)
+                dest = _MD_DEST.match(text, at + 1, last_paren + 1)
                 if dest is None:
                     continue
                 begin = opener - 1 if image else opener
@@ -331,13 +336,16 @@ def _markdown_links(
                 resume = dest.end()
 
 
-def _between(skip: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
-    """The stretches of [start, end) outside the sorted, disjoint `skip` ranges."""
+def _between(skip: list[tuple[int, int]], first: int, start: int, end: int) -> list[tuple[int, int]]:
+    """The stretches of [start, end) outside the sorted, disjoint `skip` ranges (from `skip[first]`)."""
     stretches: list[tuple[int, int]] = []
     pos = start
-    for low, high in skip:
+    for index in range(first, len(skip)):
+        low, high = skip[index]
+        if low >= end:
+            break
         if low > pos:
-            stretches.append((pos, min(low, end)))
+            stretches.append((pos, low))
         pos = max(pos, high)
     if pos < end:
         stretches.append((pos, end))
