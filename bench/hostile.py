@@ -50,9 +50,11 @@ def obsidian_comments(size: int) -> str:
 
 
 def bracket_runs(size: int) -> str:
-    """Long runs of `[` and of `](` that open and close nothing, between real links; a `](` before a run of spaces."""
-    unit = "[" * 2000 + " [[missing]] " + "](" * 2000 + " [[ok]] " + "[a" * 500 + "](](" * 250 + MISSING + "\n"
-    unit += "[a](" + " " * 3000 + "b c " + MISSING + "\n"  # spaces where a destination would start
+    """Long runs of `[` and of `](` that open and close nothing (a `)` ends each line, so every `](` is
+    tried), a `](` before a run of spaces, and runs of openers with links inside links."""
+    unit = "[" * 2000 + " [[missing]] " + "](" * 2000 + " [[ok]] " + "[a" * 500 + "](](" * 250 + MISSING + " )\n"
+    unit += "[a](" + " " * 3000 + "b c " + MISSING + " )\n"  # spaces where a destination would start
+    unit += "[" * 1000 + "a](ok.md)](ok.md) " * 200 + MISSING + "\n"  # openers left open, links in links
     return _repeat(unit, size)
 
 

@@ -324,7 +324,7 @@ def _line_links(
                     inactive_below = min(inactive_below, len(stack))
                 if not active or at > last_paren or text[at + 1 : at + 2] != "(":
                     continue
-                dest = _MD_DEST.match(text, at + 1, last_paren + 1)
+                dest = _MD_DEST.match(text, at + 1, min(high, last_paren + 1))  # no wikilink in it
                 if dest is None:
                     continue
                 begin = opener - 1 if image else opener
