@@ -18,6 +18,7 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -83,17 +84,18 @@ def seed_output() -> Done:
     return run([sys.executable, "-m", "vaultkit", "check", "vault"], cwd=REPO)
 
 
-def installed_files(venv: Path, cwd: Path) -> dict[str, str]:
+def installed_files(venv: Path, cwd: Path) -> dict[str, Any]:
     """Where the venv's python finds vaultkit, its schema and its distribution."""
     probe = (
         "import importlib.metadata as m, importlib.resources as r, json, vaultkit; "
         "print(json.dumps({'module': vaultkit.__file__, "
         "'schema': str(r.files('vaultkit.config') / 'schema.json'), "
-        "'distributions': m.packages_distributions().get('vaultkit', [])}))"
+        "'distributions': {name: str(m.distribution(name).locate_file('')) "
+        "for name in m.packages_distributions().get('vaultkit', [])}}))"
     )
     done = run([venv_bin(venv) / "python", "-c", probe], cwd=cwd)
     assert done.code == 0, done.err
-    result: dict[str, str] = json.loads(done.out)
+    result: dict[str, Any] = json.loads(done.out)
     return result
 
 
@@ -120,7 +122,8 @@ def test_first_command_installs_and_checks_the_vault(fresh_install: tuple[Path, 
     found = installed_files(venv, tmp_path)
     assert Path(found["module"]).is_relative_to(venv), found  # the new install ran, not this checkout
     assert Path(found["schema"]).is_file()  # package data is shipped, not only present in the checkout
-    assert found["distributions"] and "vaultkit" not in found["distributions"]  # not the index's other vaultkit
+    installed_here = [name for name, where in found["distributions"].items() if Path(where).is_relative_to(venv)]
+    assert installed_here == ["vaultkit-lint"]  # not the package index's other "vaultkit"
     assert (venv_bin(venv) / "vaultkit").is_file()
 
 
@@ -143,7 +146,7 @@ def test_ci_workflow_of_the_readme_runs_as_written(fresh_install: tuple[Path, Pa
     annotations = annotate[1].out.splitlines()
     assert len(annotations) == 9 and all(line.startswith("::error file=vault/") for line in annotations)
     assert sarif[1].code == 0 and sarif[1].out == "", sarif  # ... and the SARIF is still written and uploaded
-    from sarif_pydantic import Sarif  # type: ignore[import-untyped]
+    from sarif_pydantic import Sarif
 
     log = Sarif.model_validate_json((checkout / sarif_name).read_text(encoding="utf-8"))
     assert len(log.runs[0].results or []) == 9

@@ -141,7 +141,7 @@ def test_fix_renumbers_after_a_deleted_task(tmp_path: Path, cli: CLI) -> None:
     assert [line[0] for line in changed].count("-") == [line[0] for line in changed].count("+") == 24  # 8…31
     assert diff.out.rstrip("\n").endswith("\\ No newline at end of file")
     fixed = cli("check", "--vault", root, "--select", "OL002", "--fix")
-    assert fixed.code == 0 and fixed.out == "0 errors, 0 warnings in 1 note\n"
+    assert fixed.code == 0 and fixed.out == "0 errors, 0 warnings in 1 note\nfixed 1 finding in 1 note, 0 left\n"
     assert note.read_bytes() == renumbered_without_seven()
     assert not note.read_bytes().endswith(b"\n")  # the seed's missing final newline is kept
     assert cli("check", "--vault", root, "--select", "OL002", "--fix").out.startswith("0 errors")

@@ -143,9 +143,9 @@ def test_a_burst_of_writes_is_a_handful_of_checks(root: Path, watching: Callable
 
 def test_editing_checks_reloads(root: Path, watching: Callable[..., Watch]) -> None:
     save(root / ".vaultkit.yaml", "checks: checks\n")
+    (root / "checks").mkdir()  # a folder the configuration names must exist (an error otherwise)
     watch = watching(root)
     watch.until("ready")
-    (root / "checks").mkdir()
     save(root / "checks" / "fm.yaml", "kind: frontmatter\nschema: {type: object, required: [title]}\n")
     events = watch.until("checked")
     assert {"event": "notice", "message": "configuration reloaded"} in events

@@ -4,73 +4,52 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from vaultkit import __version__
+from vaultkit.check import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 from vaultkit.model import ConfigError
-from vaultkit.rules import RULES, UnknownCode, codes_of, expand_codes
+from vaultkit.report.colour import CHOICES as COLOUR_CHOICES
+from vaultkit.report.output import write
+from vaultkit.rules import RULES, expand_codes
 
-if TYPE_CHECKING:
-    from vaultkit.engine import CheckRun
-
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 FORMATS = ("text", "json", "sarif", "github")
 
 
-def write(text: str | bytes, err: bool = False) -> None:
-    """UTF-8 output whatever the locale: findings name Chinese files."""
-    stream = sys.stderr if err else sys.stdout
-    buffer = getattr(stream, "buffer", None)
-    if buffer is None:
-        stream.write(text if isinstance(text, str) else text.decode("utf-8"))
-    else:
-        stream.flush()
-        buffer.write(text.encode("utf-8", errors="replace") if isinstance(text, str) else text)
-    stream.flush()
-
-
-class Progress:
-    """`indexed 4,096/10,000 notes` on stderr, for runs over a second, when stderr is a terminal."""
-
-    def __init__(self) -> None:
-        self.started = time.monotonic()
-        self.shown = False
-        self.enabled = sys.stderr.isatty()
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.enabled and time.monotonic() - self.started > 1.0:
-            write(f"\rvaultkit: indexed {done:,}/{total:,} notes", err=True)
-            self.shown = True
-
-    def clear(self) -> None:
-        if self.shown:
-            write("\r\033[K", err=True)
-            self.shown = False
-
-
-def _codes(value: str | None, option: str) -> set[str] | None:
-    if value is None:
+def _codes(values: Sequence[str], option: str) -> set[str] | None:
+    """A `--select`/`--ignore` option, repeated or comma-separated: the codes add up (as ruff's)."""
+    if not values:
         return None
+    from vaultkit.config import selection_option
+
     try:
-        return codes_of(value)
-    except UnknownCode as unknown:
-        raise click.UsageError(f"{option}: unknown code '{unknown}' (see `vaultkit rules`)") from None
+        return selection_option(values, option)
+    except ValueError as problem:
+        raise click.UsageError(str(problem)) from None
 
 
 vault_option = click.option(
     "--vault", type=click.Path(file_okay=False, path_type=Path), help="Vault root (default: from config or PATH)."
 )
 config_option = click.option(
-    "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Configuration file."
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The whole configuration (nested configuration files are not read).",
 )
 debug_option = click.option(  # read by main() before click runs, so that it covers click itself
     "--debug", is_flag=True, expose_value=False, help="Show tracebacks of internal errors."
+)
+select_option = click.option(
+    "--select", multiple=True, help="Only these codes, prefixes or names (comma-separated; repeat to add)."
+)
+ignore_option = click.option(
+    "--ignore", multiple=True, help="Leave out these codes, prefixes or names (comma-separated; repeat to add)."
 )
 
 
@@ -85,14 +64,22 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @vault_option
 @config_option
-@click.option("--select", help="Only these codes, prefixes or names (comma-separated).")
-@click.option("--ignore", help="Leave out these codes, prefixes or names (comma-separated).")
+@select_option
+@ignore_option
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--fix", is_flag=True, help="Apply safe fixes; the exit code reflects what is left.")
-@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff (or JSON); write nothing.")
+@click.option("--statistics", is_flag=True, help="Count the findings of each code instead of listing them.")
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
+@click.option("--color", type=click.Choice(COLOUR_CHOICES), default="auto", show_default=True, help="Colour text.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("--no-cache", is_flag=True, help="Read and parse every note; do not use or update the cache.")
+@click.option(
+    "--staged/--no-staged",
+    default=None,
+    help="The vault is what git's index holds (the commit being made); on by itself under pre-commit.",
+)
 @click.option(
     "--staged-removals",
     is_flag=True,
@@ -103,92 +90,59 @@ def check(
     paths: tuple[Path, ...],
     vault: Path | None,
     config_file: Path | None,
-    select: str | None,
-    ignore: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
     output_format: str,
     fix: bool,
     diff: bool,
+    statistics: bool,
+    output_file: Path | None,
+    color: str,
     exit_zero: bool,
     quiet: bool,
     no_cache: bool,
+    staged: bool | None,
     staged_removals: bool,
 ) -> int:
     """Index the whole vault and report findings for PATHS (default: the whole vault)."""
-    from vaultkit.config import Selection, load_config
+    from vaultkit.check import CheckRequest, run_check
+    from vaultkit.report.output import Output
+    from vaultkit.vault.given import check_given
 
     if fix and diff:
         raise click.UsageError("--fix and --diff cannot be combined: --diff shows what --fix would write")
-    config = load_config(config_file=config_file, vault=vault, paths=paths)
-    selection = Selection.of(config, _codes(select, "--select"), _codes(ignore, "--ignore") or ())
-    progress = Progress()
-
-    def render(run: CheckRun) -> tuple[str, int]:
-        from vaultkit.report import REPORTERS, ReportContext
-
-        progress.clear()
-        context = ReportContext(run.notes_checked, _prefix(config.vault))
-        output = REPORTERS[output_format](run.findings, context)
-        if quiet and output_format == "text":
-            output = "".join(line for line in output.splitlines(keepends=True) if ": " in line[:-1])
-        has_errors = any(finding.severity == "error" for finding in run.findings)
-        return output, EXIT_FINDINGS if has_errors and not exit_zero else EXIT_OK
-
-    if not (no_cache or fix or diff or staged_removals):  # a question the cache may have answered before
-        from vaultkit.store.answers import ask
-
-        asked = ask(config, paths, repr((output_format, quiet, exit_zero, _prefix(config.vault))), selection)
-        _warn(asked.files.warnings)
-        if asked.known is None:
-            from vaultkit.engine import check_vault  # not needed for an answer already known
-
-            text, code = render(check_vault(config, paths, selection=selection, progress=progress, files=asked.files))
-            asked.keep(text.encode("utf-8", errors="replace"), code)
-        answer, answered_code = asked.answer
-        write(answer)
-        return answered_code
-    from vaultkit.engine import check_vault
-
-    removed = None
-    if staged_removals:
-        from vaultkit.vault.git import staged_removals as removals_in_git
-
-        removed = removals_in_git(config.vault)
-    run = check_vault(config, paths, selection=selection, use_cache=not no_cache, progress=progress, removed=removed)
-    _warn(run.files.warnings)
-    if fix or diff:
-        from vaultkit.fix import apply_fixes
-
-        changed, patch = apply_fixes(config.vault, run.findings, write=fix)
-        if diff:
-            write(patch)
-            return EXIT_OK if exit_zero or not patch else EXIT_FINDINGS
-        if changed:
-            run = check_vault(config, paths, selection=selection, use_cache=not no_cache)
-    output, code = render(run)
-    write(output)
-    return code
-
-
-def _warn(warnings: Sequence[str]) -> None:
-    for warning in warnings:
-        write(f"vaultkit: warning: {warning}\n", err=True)
-
-
-def _prefix(root: Path) -> str:
-    """The vault root as CI tools expect paths: relative to the working directory when inside it."""
-    try:
-        relative = root.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
-        return ""
-    text = relative.as_posix()
-    return "" if text == "." else text + "/"
+    for option, wanted in (("--diff", diff), ("--statistics", statistics)):
+        if wanted and output_format not in ("text", "json"):
+            what = "a unified diff (text) or JSON" if option == "--diff" else "text or JSON"
+            raise click.UsageError(f"{option} prints {what}, not --format {output_format}")
+    if diff and statistics:
+        raise click.UsageError("--diff and --statistics cannot be combined")
+    check_given(paths)
+    request = CheckRequest(
+        paths=paths,
+        config_file=config_file,
+        vault=vault,
+        select=_codes(select, "--select"),
+        ignore=frozenset(_codes(ignore, "--ignore") or ()),
+        output_format=output_format,
+        fix=fix,
+        diff=diff,
+        statistics=statistics,
+        output=Output(output_file, color),
+        exit_zero=exit_zero,
+        quiet=quiet,
+        use_cache=not no_cache,
+        staged=staged,
+        staged_removals=staged_removals,
+    )
+    return run_check(request)
 
 
 @cli.command()
 @vault_option
 @config_option
-@click.option("--select", help="Only these codes, prefixes or names (comma-separated).")
-@click.option("--ignore", help="Leave out these codes, prefixes or names (comma-separated).")
+@select_option
+@ignore_option
 @click.option("--format", "output_format", type=click.Choice(["text", "jsonl"]), default="text", show_default=True)
 @click.option("--debounce", type=click.FloatRange(min=0), default=0.2, show_default=True, help="Seconds of quiet.")
 @click.option("--rescan", type=click.FloatRange(min=1), default=300.0, show_default=True, help="Full rescan period.")
@@ -199,8 +153,8 @@ def _prefix(root: Path) -> str:
 def watch(
     vault: Path | None,
     config_file: Path | None,
-    select: str | None,
-    ignore: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
     output_format: str,
     debounce: float,
     rescan: float,
@@ -262,12 +216,24 @@ def rules(output_format: str) -> int:
 
 
 @cli.command()
+@vault_option
+@debug_option
+def init(vault: Path | None) -> int:
+    """Write a starter .vaultkit.yaml for the vault around the current folder (never over an existing one)."""
+    from vaultkit.config.init import write_starter
+
+    written = write_starter(vault)
+    write(f"wrote {written}\n")
+    return EXIT_OK
+
+
+@cli.command()
 @click.argument("code")
 def explain(code: str) -> int:
     """The long help of one code (or its name): what it finds, why it matters, an example, the fix."""
     codes, unknown = expand_codes([code])
     if unknown or len(codes) != 1:
-        raise click.UsageError(f"unknown code '{code}' (see `vaultkit rules`)")
+        raise click.UsageError(f"unknown code '{code}' (see 'vaultkit rules')")
     write(RULES[codes.pop()].explain() + "\n")
     return EXIT_OK
 
@@ -280,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Exit as done:
         return int(done.exit_code)
     except click.ClickException as problem:
-        problem.show()
+        write(f"vaultkit: error: {_one_line(problem)}\n", err=True)
         return EXIT_ERROR
     except (KeyboardInterrupt, click.exceptions.Abort):
         write("vaultkit: interrupted\n", err=True)
@@ -297,6 +263,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             write(f"vaultkit: internal error: {type(problem).__name__}: {problem} (run with --debug)\n", err=True)
         return EXIT_ERROR
     return result if isinstance(result, int) else EXIT_OK
+
+
+def _one_line(problem: click.ClickException) -> str:
+    """A usage error as one line (click's own take four): what is wrong, and where to read more."""
+    no_such_command = getattr(click.exceptions, "NoSuchCommand", ())  # click 8.4 and later
+    if isinstance(problem, click.exceptions.NoSuchOption | no_such_command):
+        name = str(getattr(problem, "option_name", None) or getattr(problem, "command_name", ""))
+        near = [choice for choice in problem.possibilities or [] if choice != "--help"]
+        quoted = name if name.startswith("-") else f"'{name}'"
+        what = "option" if name.startswith("-") else "command"
+        message = f"no such {what}: {quoted}"
+        if near:
+            message += f" (did you mean {near[0] if name.startswith('-') else repr(near[0])}?)"
+    else:
+        message = problem.format_message().replace("\n", " ").rstrip(".")
+        message = message[:1].lower() + message[1:]
+    context = getattr(problem, "ctx", None)
+    if context is not None and isinstance(problem, click.UsageError) and type(problem) is not click.UsageError:
+        message += f"; see '{context.command_path} --help'"  # click's own: vaultkit's say where to look
+    return message
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import difflib
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from vaultkit.model import Edit, Finding
 from vaultkit.vault.write import write_atomically
@@ -13,14 +14,23 @@ from vaultkit.vault.write import write_atomically
 BOM = "\ufeff"
 
 
-def apply_fixes(root: Path, findings: Sequence[Finding], write: bool) -> tuple[list[str], str]:
-    """Apply (or only diff) every fix; return the paths that change and the unified diff."""
+class FixedFile(NamedTuple):
+    """A note the fixes change: how many findings they fix there, and the unified diff of the change."""
+
+    path: str
+    fixes: int
+    diff: str
+
+
+def apply_fixes(root: Path, findings: Sequence[Finding], write: bool) -> list[FixedFile]:
+    """Apply (or only diff, `write=False`) every fix; return the notes that change, in path order."""
     edits: dict[str, list[Edit]] = defaultdict(list)
+    counts: dict[str, int] = defaultdict(int)
     for finding in findings:
         if finding.fix is not None:
             edits[finding.path].extend(finding.fix.edits)
-    changed: list[str] = []
-    patches: list[str] = []
+            counts[finding.path] += 1
+    changed: list[FixedFile] = []
     for path in sorted(edits):
         file = root / path
         try:
@@ -31,11 +41,10 @@ def apply_fixes(root: Path, findings: Sequence[Finding], write: bool) -> tuple[l
         after = apply_edits(before, edits[path])
         if after == before:
             continue
-        changed.append(path)
-        patches.append(unified_diff(path, before, after))
+        changed.append(FixedFile(path, counts[path], unified_diff(path, before, after)))
         if write:
             write_atomically(file, after.encode("utf-8"), hidden=True, durable=True)
-    return changed, "".join(patches)
+    return changed
 
 
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:

@@ -1,9 +1,16 @@
 """'Did you mean …?': the nearest existing note for an unresolved link target, the closest heading for a
-missing one."""
+missing one.
+
+The note, in this order: a name equal up to case, Unicode form, spaces and punctuation (its skeleton);
+a name one or two letters off; a name the target is the start or the end of (`[[Brand New]]` for
+`Brand Newer`, `[[Ango]]` for `Steph Ango`), or that is at least half of the target, at its start or
+end (`[[Steph Ango notes]]`) — the one that adds or drops the fewest letters. Targets of fewer than four
+letters get no suggestion: too many names start with them for a guess to help."""
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import defaultdict
 
 from vaultkit.model import Note, strip_md
@@ -11,6 +18,8 @@ from vaultkit.resolve import VaultIndex, fold, heading_key
 
 _MAX_NAME = 64  # longer names are only matched by their skeleton
 _SCANS_BEFORE_INDEX = 40
+_MIN_AFFIX = 4  # letters of the skeleton a prefix or suffix match needs
+_AFFIX_SCAN = 256  # names starting (or ending) with the target looked at, at most
 
 
 def suggestion(target: str, vault: VaultIndex) -> str | None:
@@ -26,6 +35,7 @@ def prepare(vault: VaultIndex) -> None:
     index = _index(vault)
     if index.deletions is None:
         index.deletions = index._deletion_index()
+    index.affix_tables()
 
 
 def _index(vault: VaultIndex) -> _SuggestIndex:
@@ -56,6 +66,7 @@ class _SuggestIndex:
         self.by_length: dict[int, list[int]] = defaultdict(list)  # stem length -> indexes into names
         self.deletions: dict[int, int | list[int]] | None = None
         self.scans = 0
+        self._affixes: tuple[list[str], list[str]] | None = None  # skeletons sorted, and sorted reversed
         keys = list(vault.by_name)
         stems = [strip_md(key) for key in keys]
         # every skeleton in one pass: names hold no '/', so it can stand between them
@@ -79,7 +90,41 @@ class _SuggestIndex:
             distance = _levenshtein(stem, strip_md(key), limit)
             if distance <= limit and (best is None or (distance, key) < best):
                 best = (distance, key)
+        if best is None:
+            best = self._affix(_skeleton(stem))
         return self._link_text(best[1]) if best else None
+
+    def affix_tables(self) -> tuple[list[str], list[str]]:
+        """Every skeleton in order, and every skeleton reversed in order: the names a target starts or
+        ends are a range of each."""
+        if self._affixes is None:
+            self._affixes = (sorted(self.skeletons), sorted(skeleton[::-1] for skeleton in self.skeletons))
+        return self._affixes
+
+    def _affix(self, skeleton: str) -> tuple[int, str] | None:
+        """(letters added or dropped, key) of the name closest to having `skeleton` as its start or end,
+        or being the start or end of it."""
+        if len(skeleton) < _MIN_AFFIX:
+            return None
+        forward, backward = self.affix_tables()
+        found: list[tuple[int, str]] = []
+        for table, probe, turn in ((forward, skeleton, False), (backward, skeleton[::-1], True)):
+            start = bisect_left(table, probe)
+            for candidate in table[start : start + _AFFIX_SCAN]:
+                if not candidate.startswith(probe):
+                    break
+                if candidate != probe:
+                    keys = self.skeletons[candidate[::-1] if turn else candidate]
+                    found.append((len(candidate) - len(probe), sorted(keys)[0]))
+        shortest = max(_MIN_AFFIX, (len(skeleton) + 1) // 2)  # what the user wrote is mostly the name
+        for cut in range(len(skeleton) - 1, shortest - 1, -1):  # the longest start or end of the target
+            if found and len(skeleton) - cut > min(found)[0]:
+                break
+            for piece in (skeleton[:cut], skeleton[-cut:]):
+                named = self.skeletons.get(piece)
+                if named:
+                    found.append((len(skeleton) - cut, sorted(named)[0]))
+        return min(found) if found else None
 
     def _close(self, stem: str) -> set[str]:
         """Names that share a string with `stem` when each loses at most one letter."""

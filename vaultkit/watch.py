@@ -24,10 +24,11 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from vaultkit.config import Config, Selection, load_config
+from vaultkit.config import CONFIG_NAMES, Config, Selection, load_config, with_nested
 from vaultkit.engine import Workspace
 from vaultkit.model import ConfigError, Finding
 from vaultkit.report import finding_dict, summary, text_line
+from vaultkit.vault import scan_vault
 from vaultkit.vault.names import CONFLICT_COPY_PATTERN, TEMP_FILE, left_out
 
 MAX_WAIT = 2.0  # under a stream of events, re-check at least this often (seconds)
@@ -240,7 +241,9 @@ class Watcher:
         if path.suffix not in (".yaml", ".yml", ".toml") or TEMP_FILE.fullmatch(path.name):
             return False
         config = self.config
-        watched = {str(p) for p in config.check_files} | ({str(config.source)} if config.source else set())
+        if config.nested and path.name in CONFIG_NAMES and _is_within(path, config.vault):
+            return True  # a nested configuration appeared, changed or went away
+        watched = {str(p) for p in config.check_files} | {str(source) for source in config.sources}
         return str(path) in watched or any(str(path.parent) == str(folder) for folder in self._check_dirs())
 
     def _check_dirs(self) -> set[Path]:
@@ -339,7 +342,9 @@ def watch(*, config_file: Path | None, vault: Path | None, options: WatchOptions
     """The `vaultkit watch` command: returns its exit code."""
 
     def load() -> Config:
-        return load_config(config_file=config_file, vault=vault)
+        """The configuration, nested ones included (found by a scan, as `vaultkit check` finds them)."""
+        config = load_config(config_file=config_file, vault=vault)
+        return with_nested(config, scan_vault(config.vault, config.exclude_regex).config_files)
 
     watcher = Watcher(load, options, write)
     if options.sync:

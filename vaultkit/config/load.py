@@ -1,157 +1,96 @@
-"""Find and validate the configuration and the check definitions (SPEC §2, §6). Strict: unknown is an error."""
+"""Read the configuration and the check definitions (SPEC §2, §6): found by discovery, checked against the
+one JSON Schema (schema.json), then turned into records. Strict: unknown is an error, and so is a
+setting that selects nothing or names a checks folder that is not there."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vaultkit.config import schema
+from vaultkit.config.discovery import config_in, find_root, read_settings, read_yaml
 from vaultkit.config.obsidian import read_obsidian_settings
-from vaultkit.config.records import DEFAULT_EXCLUDE, DEFAULT_MAX_NOTE_SIZE, Config, SyncSettings
+from vaultkit.config.records import DEFAULT_EXCLUDE, DEFAULT_MAX_NOTE_SIZE, Config, Layer, SyncSettings
 from vaultkit.globs import GlobError, compile_globs
-from vaultkit.model import ConfigError, shorten
+from vaultkit.model import ConfigError
 from vaultkit.rules import UnknownCode, codes_of
+from vaultkit.vault.names import CONFIG_NAMES
 
 if TYPE_CHECKING:  # the kinds are imported only when a vault has check definitions
     from vaultkit.kinds.base import CheckDef
 
-CONFIG_NAMES = (".vaultkit.yaml", "vaultkit.yaml", "pyproject.toml")
-SEVERITIES = ("error", "warning", "off")
+NESTED_KEYS = ("select", "ignore", "severity", "per_file_ignores", "checks")
+NOTHING_SELECTED = "selects nothing; give codes, prefixes or names (see 'vaultkit rules')"
 
 
-def find_config(start: Path) -> Path | None:
-    """The first configuration file from `start` upward."""
-    start = start.resolve()
-    for folder in [start, *start.parents] if start.is_dir() else list(start.parents):
-        for name in CONFIG_NAMES:
-            candidate = folder / name
-            if candidate.is_file() and (name != "pyproject.toml" or _has_tool_table(candidate)):
-                return candidate
-    return None
+def load_config(
+    *,
+    config_file: Path | None = None,
+    vault: Path | None = None,
+    paths: Sequence[Path] = (),
+    staged: bool = False,
+    memo: schema.Memo | None = None,
+) -> Config:
+    """The root configuration of a run (nested ones come from the scan: `with_nested`). `config_file`
+    (--config) is the whole configuration; `vault` (--vault) overrides where the vault is; `memo`: the
+    settings already found valid."""
+    if config_file is not None:
+        if not config_file.is_file():
+            raise ConfigError(f"{config_file}: configuration file not found")
+        settings = read_settings(config_file)
+        if settings is None:
+            raise ConfigError(f"{config_file}: no [tool.vaultkit] table")
+        return _build(config_file.resolve(), settings, vault, nested=False, staged=staged, memo=memo)
+    if vault is not None:
+        root = vault.resolve()
+        found = None
+        for folder in [root, *root.parents]:
+            found = config_in(folder)
+            if found is not None:
+                break
+        if found is None:
+            if not root.is_dir():
+                raise ConfigError(f"{root}: vault folder not found")
+            return with_obsidian_settings(Config(vault=root, staged=staged))
+        return _build(found[0].resolve(), found[1], root, nested=True, staged=staged, memo=memo)
+    discovered = find_root(paths[0] if paths else Path.cwd())
+    if discovered.source is None:
+        if not discovered.vault.is_dir():
+            raise ConfigError(f"{discovered.vault}: vault folder not found")
+        return with_obsidian_settings(Config(vault=discovered.vault, staged=staged))
+    source = discovered.source.resolve()
+    return _build(source, discovered.settings, discovered.vault, nested=True, staged=staged, memo=memo)
 
 
-def _has_tool_table(pyproject: Path) -> bool:
-    try:
-        return "vaultkit" in _read_toml(pyproject).get("tool", {})
-    except ConfigError:
-        return False
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    import tomllib  # only a pyproject.toml needs it
-
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read TOML: {error}") from None
-
-
-def default_vault_root(start: Path) -> Path:
-    """Without a config: the nearest ancestor holding `.obsidian/`, else the given folder. For a file
-    (pre-commit passes files, from the repository root) that is the current folder when it holds the
-    file, so that a filename-scoped run still indexes the whole vault."""
-    start = start.resolve()
-    folder = start if start.is_dir() else start.parent
-    for candidate in [folder, *folder.parents]:
-        if (candidate / ".obsidian").is_dir():
-            return candidate
-    if not start.is_dir():
-        here = Path.cwd().resolve()
-        if start.is_relative_to(here):
-            return here
-    return folder
-
-
-def load_config(*, config_file: Path | None = None, vault: Path | None = None, paths: tuple[Path, ...] = ()) -> Config:
-    """Find and read the configuration for a run; `vault` (--vault) overrides the `vault` key."""
-    start = vault or (paths[0] if paths else Path.cwd())
-    if config_file is None:
-        config_file = find_config(start)
-    elif not config_file.is_file():
-        raise ConfigError(f"{config_file}: configuration file not found")
-    if config_file is None:
-        root = vault.resolve() if vault else default_vault_root(start)
-        if not root.is_dir():
-            raise ConfigError(f"{root}: vault folder not found")
-        return with_obsidian_settings(Config(vault=root))
-    raw = _read_config(config_file)
-    return _build(config_file.resolve(), raw, vault)
-
-
-def _read_config(path: Path) -> dict[str, Any]:
-    if path.name == "pyproject.toml" or path.suffix == ".toml":
-        data = _read_toml(path)
-        table = data.get("tool", {}).get("vaultkit") if path.name == "pyproject.toml" else data
-        if not isinstance(table, dict):
-            raise ConfigError(f"{path}: no [tool.vaultkit] table")
-        return table
-    data = _read_yaml(path)
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the configuration must be a mapping of keys to values")
-    return data
-
-
-def _read_yaml(path: Path) -> Any:
-    import yaml  # only configurations written in YAML need it
-
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read: {error}") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{path}{where}: not valid YAML: {problem}") from None
-
-
-def _build(source: Path, raw: dict[str, Any], vault_override: Path | None) -> Config:
-    readers: dict[str, Callable[[Any, str], Any]] = {
-        "vault": _string,
-        "checks": _string_list,
-        "exclude": _globs,
-        "select": _codes,
-        "ignore": _codes,
-        "severity": _severity_map,
-        "max_note_size": _size,
-        "sync": _sync,
-        "templates": _globs,
-        "per_file_ignores": _per_file_ignores,
-    }
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
-        reader = readers.get(key)
-        if reader is None:
-            raise ConfigError(f"{source}: unknown key '{key}' (known: {', '.join(readers)})")
-        try:
-            values[key] = reader(value, key)
-        except _Invalid as problem:
-            raise ConfigError(f"{source}: key '{problem.key}': {problem}") from None
+def _build(
+    source: Path, raw: dict[str, Any], root: Path | None, *, nested: bool, staged: bool, memo: schema.Memo | None
+) -> Config:
+    schema.validate(raw, schema.ROOT, source, memo=memo)
     base = source.parent
-    root = vault_override.resolve() if vault_override else (base / values.get("vault", ".")).resolve()
+    if root is None:
+        root = (base / raw.get("vault", ".")).resolve()
     if not root.is_dir():
         raise ConfigError(f"{source}: key 'vault': folder {root} not found")
-    check_paths = values.get("checks", ["checks"])
-    checks, check_files = load_checks([base / entry for entry in check_paths])
-    select = values.get("select")
+    checks, check_files = checks_of(source, raw.get("checks"), required="checks" in raw, memo=memo)
     config = Config(
         vault=root,
         source=source,
         checks=checks,
         check_files=check_files,
-        exclude=(*DEFAULT_EXCLUDE, *values.get("exclude", ())),
-        select=frozenset(select) if select is not None else None,
-        ignore=frozenset(values.get("ignore", ())),
-        severity=values.get("severity", {}),
-        max_note_size=values.get("max_note_size", DEFAULT_MAX_NOTE_SIZE),
-        sync=values.get("sync", SyncSettings()),
-        templates=tuple(values.get("templates", ())),
-        per_file_ignores=values.get("per_file_ignores", ()),
+        exclude=(*DEFAULT_EXCLUDE, *_globs(source, "exclude", raw.get("exclude", ()))),
+        select=_selected(source, "select", raw["select"]) if "select" in raw else None,
+        ignore=_codes(source, "ignore", raw.get("ignore", ())),
+        severity=_severity(source, raw.get("severity", {})),
+        max_note_size=_size(raw.get("max_note_size", DEFAULT_MAX_NOTE_SIZE)),
+        sync=_sync(source, raw.get("sync", {})),
+        templates=tuple(_globs(source, "templates", raw.get("templates", ()))),
+        per_file_ignores=_per_file_ignores(source, raw.get("per_file_ignores", {})),
+        nested=nested,
+        staged=staged,
     )
-    return with_obsidian_settings(config, templates_given="templates" in values)
+    return with_obsidian_settings(config, templates_given="templates" in raw)
 
 
 def with_obsidian_settings(config: Config, templates_given: bool = False) -> Config:
@@ -162,68 +101,139 @@ def with_obsidian_settings(config: Config, templates_given: bool = False) -> Con
     return config._replace(templates=templates, obsidian_excluded=settings.excluded)
 
 
-class _Invalid(ValueError):
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(message)
-        self.key = key
+def with_nested(config: Config, found: Iterable[str], memo: schema.Memo | None = None) -> Config:
+    """The configuration with the nested ones the scan found (vault-relative paths of files named as
+    configuration files): each applies to its folder and below, key by key (SPEC §2)."""
+    if not config.nested:
+        return config
+    by_folder: dict[str, list[str]] = {}
+    for path in found:
+        folder, _, name = path.rpartition("/")
+        by_folder.setdefault(folder, []).append(name)
+    layers: list[Layer] = []
+    extra_checks: list[CheckDef] = []
+    check_files = list(config.check_files)
+    for folder in sorted(by_folder):
+        names = by_folder[folder]
+        for name in (name for name in CONFIG_NAMES if name in names):
+            source = (config.vault / folder / name).resolve()
+            if source == config.source:
+                break
+            raw = read_settings(source)
+            if raw is None:
+                continue  # a pyproject.toml of something else
+            layer, checks, files = _nested(source, raw, folder + "/" if folder else "", memo)
+            layers.append(layer)
+            extra_checks.extend(checks)
+            check_files.extend(files)
+            break
+    if not layers:
+        return config
+    replaced = tuple(layer.folder for layer in layers if layer.checks)
+    # the root configuration's definitions, less where a nested file replaces them ("": everywhere)
+    scoped = [] if "" in replaced else [_scoped(check, "", replaced) for check in config.checks]
+    for check in extra_checks:
+        inner = tuple(folder for folder in replaced if folder != check.within and folder.startswith(check.within))
+        scoped.append(_scoped(check, check.within, inner))
+    return config._replace(layers=tuple(layers), checks=tuple(scoped), check_files=tuple(check_files))
 
 
-def _string(value: Any, key: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise _Invalid(key, f"expected a non-empty string, got {_describe(value)}")
-    return value
+def _nested(
+    source: Path, raw: dict[str, Any], folder: str, memo: schema.Memo | None
+) -> tuple[Layer, list[CheckDef], tuple[Path, ...]]:
+    known = schema.schema()["$defs"][schema.ROOT]["properties"]
+    for key in raw:
+        if key not in NESTED_KEYS and key in known:
+            allowed = ", ".join(name for name in NESTED_KEYS if name in known)
+            raise ConfigError(
+                f"{source}: key '{key}': only the vault's root configuration may set it "
+                f"(a nested configuration sets {allowed})"
+            )
+    schema.validate(raw, schema.ROOT, source, memo=memo)
+    checks: tuple[CheckDef, ...] = ()
+    files: tuple[Path, ...] = ()
+    if "checks" in raw:
+        checks, files = checks_of(source, raw["checks"], required=True, memo=memo)
+        checks = tuple(check._replace(within=folder) for check in checks)
+    layer = Layer(
+        folder,
+        source,
+        select=_selected(source, "select", raw["select"]) if "select" in raw else None,
+        ignore=_codes(source, "ignore", raw["ignore"]) if "ignore" in raw else None,
+        severity=_severity(source, raw["severity"]) if "severity" in raw else None,
+        per_file_ignores=_per_file_ignores(source, raw["per_file_ignores"]) if "per_file_ignores" in raw else None,
+        checks="checks" in raw,
+    )
+    return layer, list(checks), files
 
 
-def _string_list(value: Any, key: str) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise _Invalid(key, f"expected a list of strings, got {_describe(value)}")
-    return list(value)
+def _scoped(check: CheckDef, within: str, outside: Sequence[str]) -> CheckDef:
+    """A definition that covers only its configuration's folder, less the folders that replace `checks`."""
+    kept = tuple(folder for folder in outside if folder.startswith(within) and folder != within)
+    return check._replace(within=within, outside=kept) if (within or kept) else check
 
 
-def _globs(value: Any, key: str) -> list[str]:
-    """A glob or a list of them (gitignore style), each one checked to be a glob."""
-    patterns = _string_list(value, key)
+# --- values ----------------------------------------------------------------------------------------
+
+
+def _strings(value: str | Sequence[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _globs(source: Path, key: str, value: str | Sequence[str]) -> list[str]:
+    """Globs (gitignore style); what the schema cannot say: each one is a glob."""
+    patterns = _strings(value)
     try:
         compile_globs(patterns)
     except GlobError as error:
-        raise _Invalid(key, str(error)) from None
+        raise ConfigError(f"{source}: key '{key}': {error}") from None
     return patterns
 
 
-def _per_file_ignores(value: Any, key: str) -> tuple[tuple[str, frozenset[str]], ...]:
-    """ruff's shape: a mapping of glob to the codes (or prefixes, or names) not reported for those notes."""
-    if not isinstance(value, dict):
-        raise _Invalid(key, f"expected a mapping of glob to codes, got {_describe(value)}")
+def _per_file_ignores(source: Path, value: dict[str, Any]) -> tuple[tuple[str, frozenset[str]], ...]:
+    """ruff's shape: glob to the codes (or prefixes, or names) not reported for the notes it matches."""
+    key = "per_file_ignores"
     return tuple(
-        (_globs(str(glob), f"{key}.{glob}")[0], frozenset(_codes(codes, f"{key}.{glob}")))
+        (_globs(source, f"{key}.{glob}", glob)[0], _codes(source, f"{key}.{glob}", codes))
         for glob, codes in value.items()
     )
 
 
-def _codes(value: Any, key: str) -> set[str]:
+def _codes(source: Path, key: str, value: str | list[str]) -> frozenset[str]:
     try:
-        return codes_of(value if isinstance(value, str) else _string_list(value, key))
+        return frozenset(codes_of(value))
     except UnknownCode as unknown:
-        raise _Invalid(key, f"unknown code '{unknown}'") from None
+        raise ConfigError(f"{source}: key '{key}': unknown code '{unknown}'") from None
 
 
-def _severity_map(value: Any, key: str) -> dict[str, str]:
-    if not isinstance(value, dict):
-        raise _Invalid(key, f"expected a mapping of code to error|warning|off, got {_describe(value)}")
+def _selected(source: Path, key: str, value: str | list[str]) -> frozenset[str]:
+    codes = _codes(source, key, value)
+    if not codes:
+        raise ConfigError(f"{source}: key '{key}': selects nothing; remove the key to check every code")
+    return codes
+
+
+def selection_option(value: str | Sequence[str], option: str) -> set[str]:
+    """The codes of a `--select`/`--ignore` option (repeated: they add up); ValueError with the message."""
+    values = [value] if isinstance(value, str) else list(value)
+    try:
+        codes = codes_of(",".join(values))
+    except UnknownCode as unknown:
+        raise ValueError(f"{option}: unknown code '{unknown}' (see 'vaultkit rules')") from None
+    if not codes and option == "--select":
+        raise ValueError(f"{option} {','.join(values)!r}: {NOTHING_SELECTED}")
+    return codes
+
+
+def _severity(source: Path, value: dict[str, Any]) -> dict[str, str]:
     result: dict[str, str] = {}
     for selector, level in value.items():
         try:
             codes = codes_of([str(selector)])
         except UnknownCode:
-            raise _Invalid(f"{key}.{selector}", f"unknown code '{selector}'") from None
-        if level is False:  # YAML 1.1 reads a bare `off` as false
-            level = "off"
-        if level not in SEVERITIES:
-            raise _Invalid(f"{key}.{selector}", f"expected error, warning or off, got {_describe(level)}")
+            raise ConfigError(f"{source}: key 'severity.{selector}': unknown code '{selector}'") from None
         for code in codes:
-            result[code] = level
+            result[code] = "off" if level is False else level  # YAML 1.1 reads a bare `off` as false
     return result
 
 
@@ -232,12 +242,11 @@ _UNITS = {"b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**
 _UNITS |= {"g": 1024**3, "gb": 1024**3, "gib": 1024**3}
 
 
-def _size(value: Any, key: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+def _size(value: int | str) -> int:
+    if isinstance(value, int):
         return value
-    match = _SIZE.fullmatch(value) if isinstance(value, str) else None
-    if match is None:
-        raise _Invalid(key, f"expected a size such as 10MB, got {_describe(value)}")
+    match = _SIZE.fullmatch(value)
+    assert match is not None, "the schema lets only sizes through"
     return int(float(match.group(1)) * _UNITS[(match.group(2) or "b").lower()])
 
 
@@ -245,114 +254,90 @@ _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*")
 _SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
-def _duration(value: Any, key: str) -> float:
-    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+def _duration(value: float | str) -> float:
+    if not isinstance(value, str):
         return float(value)
-    match = _DURATION.fullmatch(value) if isinstance(value, str) else None
-    if match is None:
-        raise _Invalid(key, f"expected seconds or a duration such as 30s, got {_describe(value)}")
+    match = _DURATION.fullmatch(value)
+    assert match is not None, "the schema lets only durations through"
     return float(match.group(1)) * _SECONDS[match.group(2) or "s"]
 
 
-def _sync(value: Any, key: str) -> SyncSettings:
-    if not isinstance(value, dict):
-        raise _Invalid(key, f"expected a mapping, got {_describe(value)}")
-    readers: dict[str, Callable[[Any, str], Any]] = {
-        "remote": _string,
-        "debounce": _duration,
-        "max_delay": _duration,
-        "pull_interval": _duration,
-        "on_conflict": _on_conflict,
-        "commit_message": _commit_message,
-        "verify": _boolean,
-        "max_file_size": _size,
-    }
-    known = set(SyncSettings._fields)
-    values: dict[str, Any] = {}
-    for name, item in value.items():
-        reader = readers.get(name)
-        if reader is None or name not in known:
-            raise _Invalid(f"{key}.{name}", f"unknown key (known: {', '.join(readers)})")
-        values[name] = reader(item, f"{key}.{name}")
+def _sync(source: Path, value: dict[str, Any]) -> SyncSettings:
+    values = dict(value)
+    for name in ("debounce", "max_delay", "pull_interval"):
+        if name in values:
+            values[name] = _duration(values[name])
+    if "max_file_size" in values:
+        values["max_file_size"] = _size(values["max_file_size"])
+    template = values.get("commit_message")
+    if template is not None:
+        try:
+            template.format(date="2026-01-01 00:00:00", count=1)
+        except (KeyError, IndexError, ValueError) as problem:
+            raise ConfigError(
+                f"{source}: key 'sync.commit_message': only {{date}} and {{count}} may be used: {problem!r}"
+            ) from None
     return SyncSettings(**values)
 
 
-def _commit_message(value: Any, key: str) -> str:
-    template = _string(value, key)
-    try:
-        template.format(date="2026-01-01 00:00:00", count=1)
-    except (KeyError, IndexError, ValueError) as problem:
-        raise _Invalid(key, f"only {{date}} and {{count}} may be used: {problem!r}") from None
-    return template
+# --- check definitions -------------------------------------------------------------------------------
 
 
-def _on_conflict(value: Any, key: str) -> str:
-    if value not in ("keep-both", "hold"):
-        raise _Invalid(key, f"expected keep-both or hold, got {_describe(value)}")
-    return str(value)
+def load_checks(entries: Sequence[Path]) -> tuple[tuple[CheckDef, ...], tuple[Path, ...]]:
+    """The check definitions in these folders and files (missing ones hold none)."""
+    return checks_of(Path("checks.yaml"), [str(entry) for entry in entries], required=False)
 
 
-def _boolean(value: Any, key: str) -> bool:
-    if not isinstance(value, bool):
-        raise _Invalid(key, f"expected true or false, got {_describe(value)}")
-    return value
-
-
-def _describe(value: Any) -> str:
-    return shorten(repr(value), 60)
-
-
-# --- check definitions -------------------------------------------------------------------
-
-CHECK_KEYS = ("kind", "name", "paths", "description")
-
-
-def load_checks(entries: list[Path]) -> tuple[tuple[CheckDef, ...], tuple[Path, ...]]:
-    """Read every check definition from folders or files; a missing folder means built-ins only."""
+def checks_of(
+    source: Path, entries: str | list[Any] | None, *, required: bool, memo: schema.Memo | None = None
+) -> tuple[tuple[CheckDef, ...], tuple[Path, ...]]:
+    """The check definitions a configuration names: folders and files (relative to it) and definitions
+    written inline. `required`: the configuration names them, so each folder or file must exist (without
+    the key, a missing `checks/` folder means the built-in checks only)."""
+    base = source.parent
+    listed: list[Any] = ["checks"] if entries is None else [entries] if isinstance(entries, str) else list(entries)
+    definitions: list[tuple[Any, Path, tuple[str | int, ...]]] = []  # (definition, file, where in the file)
     files: list[Path] = []
-    for entry in entries:
-        if entry.is_dir():
-            files.extend(sorted(p for p in entry.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()))
-        elif entry.is_file():
-            files.append(entry)
+    for number, entry in enumerate(listed):
+        if not isinstance(entry, str):
+            definitions.append((entry, source, ("checks", number) if isinstance(entries, list) else ("checks",)))
+            continue
+        path = base / entry
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        elif path.is_file():
+            found = [path]
+        elif required:
+            raise ConfigError(f"{source}: key 'checks': {path} not found (a folder or file of check definitions)")
+        else:
+            found = []
+        for file in found:
+            files.append(file.resolve())
+            data = read_yaml(file)
+            items = data if isinstance(data, list) else [data]
+            definitions.extend((item, file, ()) for item in items)
     checks: list[CheckDef] = []
     names: dict[str, Path] = {}
-    for path in files:
-        data = _read_yaml(path)
-        items = data if isinstance(data, list) else [data]
-        for item in items:
-            check = _check(path, item)
-            if check.name in names:
-                raise ConfigError(f"{path}: check name '{check.name}' is already used in {names[check.name]}")
-            names[check.name] = path
-            checks.append(check)
-    return tuple(checks), tuple(p.resolve() for p in files)
+    for item, file, where in definitions:
+        check = _check(file, item, where, memo)
+        if check.name in names:
+            raise ConfigError(f"{file}: check name '{check.name}' is already used in {names[check.name]}")
+        names[check.name] = file
+        checks.append(check)
+    return tuple(checks), tuple(files)
 
 
-def _check(path: Path, item: Any) -> CheckDef:
-    from vaultkit.kinds import NAMES, kind  # only a vault with check definitions needs the kinds
+def _check(path: Path, item: Any, where: tuple[str | int, ...], memo: schema.Memo | None) -> CheckDef:
+    from vaultkit.kinds import kind  # only a vault with check definitions needs the kinds
     from vaultkit.kinds.base import CheckDef
 
     if not isinstance(item, dict):
-        raise ConfigError(f"{path}: a check definition must be a mapping, got {_describe(item)}")
-    kind_name = item.get("kind")
-    if kind_name not in NAMES:
-        raise ConfigError(f"{path}: key 'kind': unknown kind {_describe(kind_name)} (known: {', '.join(NAMES)})")
-    check_kind = kind(kind_name)
-    name = item.get("name", kind_name)
-    if not isinstance(name, str) or not name:
-        raise ConfigError(f"{path}: key 'name': expected a non-empty string, got {_describe(name)}")
-    try:
-        paths = tuple(_globs(item.get("paths", ["**/*.md"]), "paths"))
-        description = item.get("description", "")
-        if not isinstance(description, str):
-            raise _Invalid("description", f"expected a string, got {_describe(description)}")
-    except _Invalid as problem:
-        raise ConfigError(f"{path}: key '{problem.key}': {problem}") from None
-    specific = {key: value for key, value in item.items() if key not in CHECK_KEYS}
-    unknown = [key for key in specific if key not in check_kind.keys]
-    if unknown:
-        known = ", ".join((*CHECK_KEYS, *check_kind.keys))
-        raise ConfigError(f"{path}: key '{unknown[0]}': unknown for kind {kind_name} (known: {known})")
-    params = check_kind.parse(specific, str(path))
-    return CheckDef(kind_name, name, paths, description, params, str(path), compile_globs(paths))
+        raise ConfigError(f"{path}: a check definition must be a mapping, got {schema.shown(item)}")
+    schema.validate(item, schema.CHECK_DEFINITION, path, where, memo)
+    kind_name = item["kind"]
+    key = ".".join(str(part) for part in (*where, "paths"))
+    paths = tuple(_globs(path, key, item.get("paths", ["**/*.md"])))
+    specific = {key: value for key, value in item.items() if key not in ("kind", "name", "paths", "description")}
+    params = kind(kind_name).parse(specific, str(path))
+    name = str(item.get("name", kind_name))
+    return CheckDef(kind_name, name, paths, item.get("description", ""), params, str(path), compile_globs(paths))

@@ -6,7 +6,7 @@ No heavy imports here: watch, sync and the engine all read these.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -38,6 +38,19 @@ class SyncSettings(NamedTuple):
     max_file_size: int = 100 * 1024 * 1024  # bytes; larger files are never committed
 
 
+class Layer(NamedTuple):
+    """A nested configuration (SPEC §2): the keys it sets apply to the notes of its folder and below, the
+    nearest configuration winning key by key."""
+
+    folder: str  # vault-relative, with a trailing '/' ("" for a configuration at the vault root)
+    source: Path
+    select: frozenset[str] | None = None  # None here: the key is not set (the next one out decides)
+    ignore: frozenset[str] | None = None
+    severity: Mapping[str, str] | None = None
+    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] | None = None
+    checks: bool = False  # it sets `checks`: the definitions from further out do not apply here
+
+
 class Config(NamedTuple):
     vault: Path  # the vault root, absolute
     source: Path | None = None  # the configuration file, None when running on defaults
@@ -52,6 +65,15 @@ class Config(NamedTuple):
     templates: tuple[str, ...] = ()  # globs of template notes: the `templates` key, else Obsidian's settings
     obsidian_excluded: tuple[str, ...] = ()  # Obsidian's excluded files, as regular expressions
     per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()  # (glob, codes not reported there)
+    layers: tuple[Layer, ...] = ()  # nested configurations found in the vault, outermost first
+    nested: bool = True  # False: `--config` names the whole configuration (nested ones are not read)
+    staged: bool = False  # the vault is what git's index holds (a pre-commit run, `--staged`); the cache is
+    # shared with the working tree's: the files that differ are added or removed files to the engine
+
+    @property
+    def sources(self) -> tuple[Path, ...]:
+        """Every configuration file this configuration was read from (the root one first)."""
+        return (*((self.source,) if self.source else ()), *(layer.source for layer in self.layers))
 
     @property
     def exclude_regex(self) -> Globs | None:
@@ -78,27 +100,59 @@ class Config(NamedTuple):
 
 
 class Selection(NamedTuple):
-    """Which codes are reported and at which severity: config merged with the command line."""
+    """Which codes are reported and at which severity: the configuration (nested ones included) merged
+    with the command line, whose `--select` replaces every configuration's and whose `--ignore` adds to
+    every configuration's, as ruff treats them."""
 
     select: frozenset[str] | None = None
     ignore: frozenset[str] = frozenset()
     severity: Mapping[str, str] = MappingProxyType({})
     per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
+    layers: tuple[tuple[str, Selection], ...] = ()  # (folder with '/', its selection), deepest first
 
     @classmethod
     def of(cls, config: Config, select: set[str] | None = None, ignore: Iterable[str] = ()) -> Selection:
-        chosen = frozenset(select) if select is not None else config.select
-        ignored = frozenset(config.ignore) | frozenset(ignore)
-        return cls(chosen, ignored, dict(config.severity), config.per_file_ignores)
+        extra = frozenset(ignore)
+
+        def merged(chain: Sequence[Layer]) -> Selection:
+            """The selection in the folder of the last layer of `chain` (its ancestors before it)."""
+            chosen: frozenset[str] | None = config.select
+            ignored, severity = frozenset(config.ignore), dict(config.severity)
+            per_file = config.per_file_ignores
+            for layer in chain:
+                chosen = layer.select if layer.select is not None else chosen
+                ignored = layer.ignore if layer.ignore is not None else ignored
+                severity = dict(layer.severity) if layer.severity is not None else severity
+                per_file = layer.per_file_ignores if layer.per_file_ignores is not None else per_file
+            final = frozenset(select) if select is not None else chosen
+            return cls(final, ignored | extra, severity, per_file)
+
+        layers = sorted(config.layers, key=lambda layer: layer.folder)
+        nested = [
+            (layer.folder, merged([outer for outer in layers if layer.folder.startswith(outer.folder)]))
+            for layer in layers
+        ]
+        nested.sort(key=lambda pair: -len(pair[0]))
+        root = merged([layer for layer in layers if not layer.folder])
+        return root._replace(layers=tuple(pair for pair in nested if pair[0]))
+
+    def at(self, path: str) -> Selection:
+        """The selection that applies to the note at `path` (its folder's, with nested configurations)."""
+        for folder, selection in self.layers:
+            if path.startswith(folder):
+                return selection
+        return self
 
     def key(self) -> tuple[object, ...]:
         """The selection as a value that is the same in every run (sets have no stable order)."""
         chosen = None if self.select is None else sorted(self.select)
         per_file = [(glob, sorted(codes)) for glob, codes in self.per_file_ignores]
-        return chosen, sorted(self.ignore), sorted(self.severity.items()), per_file
+        nested = [(folder, selection.key()) for folder, selection in self.layers]
+        return chosen, sorted(self.ignore), sorted(self.severity.items()), per_file, nested
 
     def wants(self, code: str, path: str = "") -> bool:
-        """Whether `code` is reported (in the note at `path`, when given: `per_file_ignores` apply there)."""
+        """Whether `code` is reported (in the note at `path`, when given: `per_file_ignores` apply there;
+        for a nested configuration's folder, ask `at(path)`)."""
         if self.select is not None and code not in self.select:
             return False
         if code in self.ignore or self.severity.get(code) == "off":
@@ -106,9 +160,10 @@ class Selection(NamedTuple):
         return not (path and self.per_file_ignores and code in ignored_in(self.per_file_ignores, path))
 
     def apply(self, finding: Finding) -> Finding | None:
-        if not self.wants(finding.code, finding.path):
+        selection = self.at(finding.path) if self.layers else self
+        if not selection.wants(finding.code, finding.path):
             return None
-        severity = cast(Severity, self.severity.get(finding.code, RULES[finding.code].severity))
+        severity = cast(Severity, selection.severity.get(finding.code, RULES[finding.code].severity))
         return finding if finding.severity == severity else finding._replace(severity=severity)
 
 

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from vaultkit.engine.dispatch import batches
 from vaultkit.model import Finding, Note
 from vaultkit.vault import NoteFile
 
@@ -26,7 +27,7 @@ CHILD_SHARE = 1 / 2
 class Half(Protocol):
     """What each process does with its share of the notes (the workspace)."""
 
-    progress: Callable[[int, int], None] | None
+    progress: Callable[[str, int, int], None] | None
 
     def prepare(self) -> None:
         """Build what both processes share, before the fork."""
@@ -91,7 +92,7 @@ def parse_and_check(half: Half, stale: Sequence[NoteFile]) -> None:
         my_notes = []
         for done, file in enumerate(mine):
             if half.progress is not None and done % 256 == 0:
-                half.progress(2 * done, len(stale))  # the child keeps the same pace
+                half.progress("indexing", min(2 * done, len(stale)), len(stale))  # the child keeps the same pace
             my_notes.append(half.parse(file))
         try:
             by_path = {file.path: file for file in theirs}
@@ -101,12 +102,19 @@ def parse_and_check(half: Half, stale: Sequence[NoteFile]) -> None:
         except (ChildFailed, OSError):
             my_notes.extend(half.parse(file) for file in theirs)
             theirs = []
-        half.remember_all(my_notes, half.check(my_notes))
+        if half.progress is not None:
+            half.progress("indexing", len(stale), len(stale))
+        for start, end in batches(len(my_notes)):
+            if half.progress is not None:
+                half.progress("checking", min(2 * start, len(stale)), len(stale))  # the child keeps pace
+            half.remember_all(my_notes[start:end], half.check(my_notes[start:end]))
         if theirs:
             try:
                 half.adopt(_receive(to_parent_read))
             except ChildFailed:
                 half.forget_findings([file.path for file in theirs])
+        if half.progress is not None:
+            half.progress("checking", len(stale), len(stale))
     finally:
         os.close(to_child_write)
         os.close(to_parent_read)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from vaultkit.globs import compile_globs
@@ -105,3 +105,12 @@ def by_path(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
     for finding in findings:
         grouped[finding.path].append(finding)
     return grouped
+
+
+def batches(count: int) -> Iterator[tuple[int, int]]:
+    """Bounds of the batches `count` notes are checked in: a progress report after each, and at most
+    about eight of them (a kind that compares a note with every other, FM006, walks the vault once a
+    batch)."""
+    size = max(1024, -(-count // 8))
+    for start in range(0, count, size):
+        yield start, min(start + size, count)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
-from vaultkit.model import FILE_START, Finding, Note
+from vaultkit.model import FILE_START, Finding, Note, shorten
+from vaultkit.resolve import VaultIndex
 from vaultkit.vault.names import CONFLICT_COPY_PATTERN
 
 
@@ -27,3 +28,19 @@ def conflict_copies(paths: Iterable[str]) -> list[Finding]:
             message = f"conflict copy left by sync; merge it into '{original}' and delete it"
             found.append(Finding(path, FILE_START, "SY001", message))
     return found
+
+
+def not_in_commit(findings: Sequence[Finding], note: Callable[[str], Note], absent: Iterable[str]) -> list[Finding]:
+    """In the vault of a commit (SPEC §9), an unresolved link whose target is on disk but not in the commit
+    says so, naming the file to stage (`absent`: the files on disk that git's index does not hold)."""
+    index = VaultIndex(sorted(absent), {})
+    told = []
+    for finding in findings:
+        if finding.code == "LK001":
+            link = next((link for link in note(finding.path).links if link.span == finding.span), None)
+            found = index.resolve(link.target, finding.path).path if link is not None else None
+            if link is not None and found is not None:
+                message = f"unresolved link: '{shorten(link.target)}' is not in the commit ({found} is not staged)"
+                finding = finding._replace(message=message)
+        told.append(finding)
+    return told

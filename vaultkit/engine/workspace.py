@@ -9,16 +9,16 @@ from typing import Any
 
 from vaultkit.config import Config, Selection
 from vaultkit.engine import suppress
-from vaultkit.engine.dispatch import by_path, kind_named, needed_notes, plan_checks, run_plan
+from vaultkit.engine.dispatch import batches, by_path, kind_named, needed_notes, plan_checks, run_plan
 from vaultkit.engine.memory import paused_gc
-from vaultkit.engine.problems import conflict_copies, name_only, unreadable
+from vaultkit.engine.problems import conflict_copies, name_only, not_in_commit, unreadable
 from vaultkit.model import Finding, Note
 from vaultkit.resolve import VaultIndex, fold, note_aliases
 from vaultkit.store import cache
 from vaultkit.vault import NoteFile, VaultFiles, read_note, rescan_paths, scan_vault
 from vaultkit.vault.names import nfc
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[str, int, int], None]  # (phase, done, total): "indexing", "checking"
 PARALLEL_MIN_NOTES = 1500  # below this, forking a second process costs more than it saves
 REMOVAL_CODES = frozenset({"LK001", "LK002", "LK003", "LK005"})  # what deleting or renaming a file can cause
 
@@ -187,7 +187,7 @@ class Workspace:
     def _rescan(self, changed: Iterable[str] | None, scanned: VaultFiles | None) -> Iterable[NoteFile]:
         """Look at the disk again (everything, or the changed paths); return the notes to consider."""
         if changed is None:
-            self.files = scanned or scan_vault(self.config.vault, self.config.exclude_regex)
+            self.files = scanned or scan_vault(self.config.vault, self.config.exclude_regex, staged=self.config.staged)
             return self.files.notes.values()
         touched = rescan_paths(self.config.vault, self.config.exclude_regex, self.files, changed)
         return [self.files.notes[path] for path in touched]
@@ -228,7 +228,7 @@ class Workspace:
         aliases: set[str] = set()
         for done, file in enumerate(stale):
             if self.progress is not None and done % 256 == 0:
-                self.progress(done, len(stale))
+                self.progress("indexing", done, len(stale))
             note, key = self.read(file)
             old = self.entries.get(file.path)
             stamp = (file.size, file.mtime_ns, file.inode)
@@ -247,6 +247,8 @@ class Workspace:
                 summaries.append(file.path)
                 if old.aliases != entry.aliases:
                     aliases.update(fold(alias) for alias in (*old.aliases, *entry.aliases))
+        if self.progress is not None and stale:
+            self.progress("indexing", len(stale), len(stale))
         return invalid, summaries, aliases
 
     def _dependents(self, changed: list[str], files_changed: frozenset[str], aliases: set[str]) -> set[str]:
@@ -279,8 +281,13 @@ class Workspace:
         """Raw findings (before selection and suppression) for the paths in `wanted`."""
         with paused_gc():
             while todo := [p for p in sorted(wanted) if p in self.entries and self.entries[p].findings is None]:
-                notes = [self.note(path) for path in todo]
-                self.remember_all(notes, self.check(notes))
+                for start, end in batches(len(todo)):
+                    if self.progress is not None:
+                        self.progress("checking", start, len(todo))
+                    notes = [self.note(path) for path in todo[start:end]]
+                    self.remember_all(notes, self.check(notes))
+                if self.progress is not None:
+                    self.progress("checking", len(todo), len(todo))
                 self._dirty = True  # and if the links file turned out lost, every note is due again: loop
             found: list[Finding] = []
             for path in wanted:
@@ -335,13 +342,15 @@ class Workspace:
             grouped = by_path(kept)
             for path, plain in suppressing.items():
                 directives = [suppress.Directive.from_plain(item) for item in plain]
-                wanted_here = partial(selection.wants, path=path)  # per_file_ignores count as not checked
+                wanted_here = partial(selection.at(path).wants, path=path)  # per_file_ignores: not checked
                 grouped[path] = [
                     applied
                     for finding in suppress.apply(path, grouped.get(path, []), directives, wanted_here)
                     if (applied := selection.apply(finding)) is not None
                 ]
             kept = [finding for findings in grouped.values() for finding in findings]
+        if self.files.absent:
+            kept = not_in_commit(kept, self.note, self.files.absent)
         kept.sort(key=lambda finding: finding.sort_key)
         return kept
 

@@ -22,8 +22,12 @@ class CheckDef(NamedTuple):
     params: Any
     source: str  # the file that defined it ("built-in" for defaults)
     matcher: Globs | None = None
+    within: str = ""  # a nested configuration's folder ('/' at the end): the definition covers only it
+    outside: tuple[str, ...] = ()  # folders below whose own configuration replaces `checks`
 
     def covers(self, path: str) -> bool:
+        if (self.within and not path.startswith(self.within)) or (self.outside and path.startswith(self.outside)):
+            return False
         if self.matcher is None:
             return True
         if not path.isascii():

@@ -45,11 +45,11 @@ class FrontmatterKind:
     default: CheckDef | None = None
 
     def parse(self, raw: dict[str, Any], source: str) -> FrontmatterParams:
+        """The parameters, checked against the configuration schema (`$defs/frontmatterKind`); what it
+        cannot say (the frontmatter schema is a valid JSON Schema, the template's fields) here."""
         schema = raw.get("schema")
         validator = None
         if schema is not None:
-            if not isinstance(schema, dict):
-                raise ConfigError(f"{source}: key 'schema': expected a JSON Schema mapping")
             from jsonschema import Draft202012Validator
             from jsonschema.exceptions import SchemaError
 
@@ -81,17 +81,10 @@ class FrontmatterKind:
             yield from _duplicate_permalinks(check, vault, notes, params.permalink)
 
 
-def _permalink(raw: Any, source: str) -> PermalinkRule | None:
+def _permalink(raw: dict[str, str] | None, source: str) -> PermalinkRule | None:
     if raw is None:
         return None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: key 'permalink': expected a mapping with key and template")
-    unknown = [key for key in raw if key not in ("key", "template")]
-    if unknown:
-        raise ConfigError(f"{source}: key 'permalink.{unknown[0]}': unknown (known: key, template)")
     rule = PermalinkRule(**raw)
-    if not isinstance(rule.key, str) or not isinstance(rule.template, str):
-        raise ConfigError(f"{source}: key 'permalink': key and template must be strings")
     for _, name, _, _ in string.Formatter().parse(rule.template):
         if name is not None and name not in TEMPLATE_FIELDS:
             fields = ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS)

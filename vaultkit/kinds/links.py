@@ -33,22 +33,14 @@ class LinksKind:
     default: CheckDef | None = CheckDef("links", "links", ("**",), "built-in link checks", LinkParams(), "built-in")
 
     def parse(self, raw: dict[str, Any], source: str) -> LinkParams:
+        """The parameters, already checked against the configuration schema (`$defs/linksKind`)."""
         ignore = raw.get("ignore_targets", [])
-        if isinstance(ignore, str):
-            ignore = [ignore]
-        if not isinstance(ignore, list) or not all(isinstance(item, str) for item in ignore):
-            raise ConfigError(f"{source}: key 'ignore_targets': expected a list of globs")
-        try:
+        ignore = [ignore] if isinstance(ignore, str) else ignore
+        try:  # what a schema cannot say: each one is a glob
             compile_globs(ignore)
         except GlobError as error:
             raise ConfigError(f"{source}: key 'ignore_targets': {error}") from None
-        publish_key = raw.get("publish_key", "dg-publish")
-        if not isinstance(publish_key, str) or not publish_key:
-            raise ConfigError(f"{source}: key 'publish_key': expected a frontmatter key")
-        embeds = raw.get("embeds", True)
-        if not isinstance(embeds, bool):
-            raise ConfigError(f"{source}: key 'embeds': expected true or false")
-        return LinkParams(tuple(ignore), publish_key, embeds)
+        return LinkParams(tuple(ignore), raw.get("publish_key", "dg-publish"), raw.get("embeds", True))
 
     def needs(self, check: CheckDef, vault: VaultIndex, notes: Sequence[Note]) -> Iterator[str]:
         """The targets whose headings, block ids or publish flag a link's findings depend on."""

@@ -58,8 +58,8 @@ class OutlineKind:
     default: CheckDef | None = None
 
     def parse(self, raw: dict[str, Any], source: str) -> OutlineParams:
-        sections = _sequence(raw.get("sections"), "sections", "ordinal", "chinese", source)
-        items = _sequence(raw.get("items"), "items", "number", "arabic", source)
+        sections = _sequence(raw["sections"], "sections", "ordinal", "chinese", source)
+        items = _sequence(raw["items"], "items", "number", "arabic", source)
         title = raw.get("title_counts")
         title_pattern = None
         if title is not None:
@@ -79,31 +79,18 @@ class OutlineKind:
             yield from _check_note(note, params)
 
 
-def _sequence(raw: Any, key: str, group: str, default_style: str, source: str) -> Sequence_:
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: key '{key}': expected a mapping with a pattern")
-    known = ("pattern", "numerals", "start", "numbering")
-    unknown = [name for name in raw if name not in known]
-    if unknown:
-        raise ConfigError(f"{source}: key '{key}.{unknown[0]}': unknown (known: {', '.join(known)})")
-    pattern = _regex(raw.get("pattern"), f"{key}.pattern", source)
+def _sequence(raw: dict[str, Any], key: str, group: str, default_style: str, source: str) -> Sequence_:
+    """One level of the outline; its keys and values are checked by the schema (`$defs/*Sequence`), what a
+    schema cannot say (the pattern compiles and has its named group) here."""
+    pattern = _regex(raw["pattern"], f"{key}.pattern", source)
     if group not in pattern.groupindex:
         raise ConfigError(f"{source}: key '{key}.pattern': needs a named group '{group}'")
-    style = raw.get("numerals", default_style)
-    if style not in numerals.STYLES:
-        raise ConfigError(f"{source}: key '{key}.numerals': expected one of {', '.join(numerals.STYLES)}")
-    start = raw.get("start", 1)
-    if not isinstance(start, int) or isinstance(start, bool):
-        raise ConfigError(f"{source}: key '{key}.start': expected a whole number")
-    numbering = raw.get("numbering", "continuous")
-    if numbering not in ("continuous", "per-section") or (key == "sections" and "numbering" in raw):
-        raise ConfigError(f"{source}: key '{key}.numbering': expected continuous or per-section (items only)")
-    return Sequence_(pattern, group, style, start, numbering)
+    return Sequence_(
+        pattern, group, raw.get("numerals", default_style), raw.get("start", 1), raw.get("numbering", "continuous")
+    )
 
 
-def _regex(raw: Any, key: str, source: str) -> re.Pattern[str]:
-    if not isinstance(raw, str) or not raw:
-        raise ConfigError(f"{source}: key '{key}': expected a regular expression")
+def _regex(raw: str, key: str, source: str) -> re.Pattern[str]:
     try:
         return re.compile(raw)
     except re.error as error:

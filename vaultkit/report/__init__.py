@@ -9,12 +9,15 @@ from urllib.parse import quote
 
 from vaultkit import __version__
 from vaultkit.model import Finding
+from vaultkit.report import colour
+from vaultkit.report.fixes import plural
 from vaultkit.rules import RULES
 
 
 class ReportContext(NamedTuple):
     notes: int  # notes checked
     prefix: str = ""  # the vault root relative to the working directory, for CI paths ("vault/")
+    colour: bool = False  # paint text output (report.colour decides when)
 
 
 Reporter = Callable[[Sequence[Finding], ReportContext], str]
@@ -50,22 +53,27 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     return record
 
 
-def text_line(finding: Finding) -> str:
+def text_line(finding: Finding, painted: bool = False) -> str:
+    """`path:line:col: CODE message`; painted: the path bold, the code red (error) or yellow (warning)."""
+    if painted:
+        where = f"{colour.bold(finding.path)}:{finding.span.line}:{finding.span.column}"
+        return f"{where}: {colour.code(finding.code, finding.severity)} {finding.message}"
     return f"{finding.path}:{finding.span.line}:{finding.span.column}: {finding.code} {finding.message}"
 
 
 def summary(findings: Sequence[Finding], notes: int) -> str:
     errors = sum(1 for finding in findings if finding.severity == "error")
     warnings = len(findings) - errors
-    return f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} in {_plural(notes, 'note')}"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
+    return f"{plural(errors, 'error')}, {plural(warnings, 'warning')} in {plural(notes, 'note')}"
 
 
 def report_text(findings: Sequence[Finding], context: ReportContext) -> str:
-    return "".join(text_line(finding) + "\n" for finding in findings) + summary(findings, context.notes) + "\n"
+    lines = "".join(text_line(finding, context.colour) + "\n" for finding in findings)
+    return lines + summary_line(summary(findings, context.notes), context.colour)
+
+
+def summary_line(text: str, painted: bool = False) -> str:
+    return (colour.bold(text) if painted else text) + "\n"
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps makes one per call with options
@@ -164,7 +172,6 @@ def report_sarif(findings: Sequence[Finding], context: ReportContext) -> str:
                     "driver": {
                         "name": "vaultkit",
                         "version": __version__,
-                        "informationUri": "https://github.com/vaultkit/vaultkit",
                         "rules": rules,
                     }
                 },

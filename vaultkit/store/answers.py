@@ -46,10 +46,12 @@ class Question:
             save_answer(self.vault, self.query, self.state, output, code)
 
 
-def ask(config: Config, paths: Sequence[Path], question: str, selection: Selection) -> Question:
-    """The question (`question`: how the output is rendered) over the vault as it is now, with the answer
-    last given while every file of the vault was as it is now, if any."""
-    files = scan_vault(config.vault, config.exclude_regex)
+def ask(
+    config: Config, paths: Sequence[Path], question: str, selection: Selection, files: VaultFiles | None = None
+) -> Question:
+    """The question (`question`: how the output is rendered) over the vault as it is now (`files`: as just
+    scanned), with the answer last given while every file of the vault was as it is now, if any."""
+    files = files or scan_vault(config.vault, config.exclude_regex, staged=config.staged)
     state = vault_state(config, files)
     query = repr((config.fingerprint(), question, selection.key(), [os.path.realpath(path) for path in paths]))
     known = load_answer(config.vault, query, state) if state is not None else None
@@ -69,7 +71,8 @@ def vault_state(config: Config, files: VaultFiles) -> bytes | None:
         return None
     contents = tuple((note.path, _digest(read_note(config.vault, note, config.max_note_size))) for note in racy)
     skipped = tuple(sorted((path, finding.message) for path, finding in files.skipped.items()))
-    everything = (columns, tuple(sorted(files.attachments)), tuple(sorted(files.excluded)), skipped, contents)
+    excluded = tuple(sorted(files.excluded))
+    everything = (columns, tuple(sorted(files.attachments)), excluded, skipped, contents, tuple(sorted(files.absent)))
     return _digest(marshal.dumps(everything, 2))  # version 2: no back-references, the same bytes every run
 
 

@@ -73,6 +73,33 @@ def ignored_paths(root: Path, warnings: list[str]) -> Callable[[str], bool] | No
     return is_ignored
 
 
+def in_pre_commit() -> bool:
+    """Whether vaultkit runs as a pre-commit hook: pre-commit sets PRE_COMMIT=1 for its hooks."""
+    return os.environ.get("PRE_COMMIT") == "1"
+
+
+def work_tree(root: Path) -> Path | None:
+    """The top of the git work tree holding `root`, None when it is in none (or git cannot say)."""
+    try:
+        return Path(output_text(run_git(root, "rev-parse", "--show-toplevel", timeout=query_timeout())))
+    except (OSError, GitFailed):
+        return None
+
+
+def staged_paths(root: Path, warnings: list[str]) -> set[str] | None:
+    """The vault-relative paths git's index holds under `root`: what the commit being made will hold.
+    None when git cannot say (a line in `warnings`: the files on disk are taken instead)."""
+    try:
+        listed = run_git(root, "--no-optional-locks", "ls-files", "-z", "--cached", timeout=query_timeout()).stdout
+    except GitTimedOut:
+        warnings.append(f"git did not answer within {query_timeout():g} s; the files on disk are checked")
+        return None
+    except (OSError, GitFailed) as problem:
+        warnings.append(f"git cannot list the commit's files ({problem}); the files on disk are checked")
+        return None
+    return {item.decode("utf-8", "surrogateescape") for item in listed.split(b"\0") if item}
+
+
 def staged_removals(root: Path) -> list[str]:
     """Vault-relative paths that the git index deletes or renames away (what `git commit` will remove)."""
     try:

@@ -7,6 +7,10 @@ import unicodedata
 
 NOTE_SUFFIX = ".md"  # notes are .md files (model.is_note); every other file is an attachment
 
+# The names of configuration files, in the order they are looked for in a folder (SPEC §2). The scan
+# notes where they are: one inside the vault is a nested configuration.
+CONFIG_NAMES = (".vaultkit.yaml", "vaultkit.yaml", "pyproject.toml")
+
 # `<name>.conflict-<YYYYmmdd-HHMMSS>.<ext>`: the other side's version kept beside a file by sync.
 # Removing the match from a conflict copy's path gives the path of the file it belongs to.
 CONFLICT_COPY_PATTERN = re.compile(r"\.conflict-\d{8}-\d{6}(?:-\d+)?(?=\.[^./]*$|$)")
@@ -21,6 +25,11 @@ TEMP_FILE = re.compile(
 )
 
 
+def is_hidden(path: str) -> bool:
+    """A path with a part starting with '.': not part of the vault (Obsidian does not show it)."""
+    return path.startswith(".") or "/." in path
+
+
 def nfc(path: str) -> str:
     return path if path.isascii() else unicodedata.normalize("NFC", path)
 
@@ -28,4 +37,4 @@ def nfc(path: str) -> str:
 def left_out(path: str) -> bool:
     """A vault-relative path no walk looks at: hidden (`.git/`, `.obsidian/`, dot files). Excluded paths
     are walked: Obsidian opens them, so they are link targets (never read)."""
-    return any(part.startswith(".") for part in path.split("/"))
+    return is_hidden(path)

@@ -6,15 +6,15 @@ import errno
 import os
 import stat
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 from vaultkit.globs import Globs
 from vaultkit.model import FILE_START, Finding
-from vaultkit.vault.git import ignored_paths, repo_ignores
-from vaultkit.vault.names import NOTE_SUFFIX, left_out, nfc
+from vaultkit.vault.git import ignored_paths, repo_ignores, staged_paths
+from vaultkit.vault.names import CONFIG_NAMES, NOTE_SUFFIX, left_out, nfc
 
 
 class NoteFile(NamedTuple):
@@ -32,15 +32,30 @@ class VaultFiles:
     skipped: dict[str, Finding] = field(default_factory=dict)  # VK003 for files that are never opened
     started_ns: int = field(default_factory=time.time_ns)  # when the scan began: stamps are as of then
     warnings: list[str] = field(default_factory=list)  # what the user should know of how it was made
+    config_files: list[str] = field(default_factory=list)  # files named as configurations (nested ones)
+    absent: set[str] = field(default_factory=set)  # staged view: on disk, but not in the commit
 
 
-def scan_vault(root: Path, exclude: Globs | None, under: str = "") -> VaultFiles:
+Progress = Callable[[str, int, int], None]  # (phase, done, total; 0: not known yet)
+
+
+def scan_vault(
+    root: Path,
+    exclude: Globs | None,
+    under: str = "",
+    *,
+    staged: bool = False,
+    progress: Progress | None = None,
+) -> VaultFiles:
     """Every note and attachment under `root` (or its subfolder `under`); hidden entries and `.git/` are
     left out. Excluded and git-ignored files are listed apart: Obsidian still opens them, so they are
-    link targets, but they are never read."""
+    link targets, but they are never read. `staged`: the vault is what git's index holds, as in a
+    pre-commit run (SPEC §9): what is on disk but not in the index is `absent`, what the index holds but
+    the disk does not is there (by name: nothing can be read of it)."""
     result = VaultFiles()
     real_root = os.path.realpath(root)
     saw_gitignore = False
+    seen = 0
     pending: list[tuple[str, str, bool]] = [(os.path.join(root, under), under + "/" if under else "", False)]
     while pending:
         folder, prefix, excluded = pending.pop()
@@ -52,12 +67,19 @@ def scan_vault(root: Path, exclude: Globs | None, under: str = "") -> VaultFiles
             name = entry.name
             if name.startswith("."):
                 saw_gitignore = saw_gitignore or name == ".gitignore"
+                if name == CONFIG_NAMES[0]:
+                    result.config_files.append(prefix + name)
                 continue
             path = prefix + name
             if excluded or (exclude is not None and exclude.matches(nfc(path))):
                 _scan_excluded(entry, path, result, pending)
-            else:
-                _scan_entry(entry, path, real_root, result, pending)
+                continue
+            if name in CONFIG_NAMES:
+                result.config_files.append(path)
+            _scan_entry(entry, path, real_root, result, pending)
+        if progress is not None:
+            seen += len(entries)
+            progress("scanning", seen, 0)
     if saw_gitignore or repo_ignores(root):
         is_ignored = ignored_paths(root, result.warnings)
         if is_ignored is not None:
@@ -66,6 +88,10 @@ def scan_vault(root: Path, exclude: Globs | None, under: str = "") -> VaultFiles
                 result.notes.pop(path, None)
                 result.attachments.discard(path)
             result.excluded.update(ignored)
+    if staged:
+        committed = staged_paths(root, result.warnings)
+        if committed is not None:
+            _keep_committed(result, committed)
     result.notes = dict(sorted(result.notes.items()))
     return result
 
@@ -82,6 +108,20 @@ def _scan_excluded(
             result.excluded.add(path)
     except OSError:
         return
+
+
+def _keep_committed(result: VaultFiles, committed: set[str]) -> None:
+    """The vault as the commit holds it: what git's index does not hold does not exist."""
+    every = (*result.notes, *result.attachments, *result.skipped, *result.excluded)
+    result.absent = {path for path in every if path not in committed}
+    result.notes = {path: note for path, note in result.notes.items() if path in committed}
+    result.attachments = {path for path in result.attachments if path in committed}
+    result.skipped = {path: skipped for path, skipped in result.skipped.items() if path in committed}
+    result.excluded = {path for path in result.excluded if path in committed}
+    on_disk = {*result.notes, *result.attachments, *result.skipped, *result.excluded}
+    for path in committed - on_disk:  # staged, then deleted from the disk: its name is in the commit
+        if not left_out(path):
+            result.attachments.add(path)
 
 
 def rescan_paths(root: Path, exclude: Globs | None, files: VaultFiles, paths: Iterable[str]) -> list[str]:

@@ -7,12 +7,14 @@ key."""
 
 from __future__ import annotations
 
+import json
+import random
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import Run, write_vault
+from conftest import REPO, Run, write_vault
 from terminal import init_repository
 
 CLI = Callable[..., Run]
@@ -191,9 +193,13 @@ def test_nested_configuration_cannot_set_vault_wide_keys(tmp_path: Path, cli: CL
     )
     result = cli("check", root)
     assert result.code == 2 and result.out == ""
+    known = json.loads((REPO / "vaultkit" / "config" / "schema.json").read_text())["$defs"]["configuration"]
+    nested = [
+        key for key in ("select", "ignore", "severity", "per_file_ignores", "checks") if key in known["properties"]
+    ]
     assert result.err == (
         f"vaultkit: error: {root / 'Notes' / '.vaultkit.yaml'}: key '{key}': only the vault's root configuration "
-        "may set it (a nested configuration sets select, ignore, severity, per_file_ignores, checks)\n"
+        f"may set it (a nested configuration sets {', '.join(nested)})\n"
     )
 
 
@@ -212,3 +218,154 @@ def test_editing_a_nested_configuration_is_seen_by_the_next_run(tmp_path: Path, 
     nested.unlink()
     (root / "Notes" / "vaultkit.yaml").write_text("select: [LK001]\n", encoding="utf-8")
     assert cli("check", root, "-q").out == "top.md:1:1: LK004 link to the note itself\n"
+
+
+# --- nested configuration against an oracle -------------------------------------------------------------
+
+FOLDERS = ["", "A/", "A/B/", "A/B/C/", "D/"]
+CODES = ["LK001", "LK004", "LK005"]
+
+
+def _random_settings(chance: random.Random) -> dict[str, object]:
+    settings: dict[str, object] = {}
+    if chance.random() < 0.4:
+        settings["select"] = chance.sample([*CODES, "LK"], chance.randint(1, 2))
+    if chance.random() < 0.5:
+        settings["ignore"] = chance.sample(CODES, chance.randint(0, 2))
+    if chance.random() < 0.5:
+        settings["severity"] = {code: chance.choice(["error", "warning", "off"]) for code in chance.sample(CODES, 2)}
+    return settings
+
+
+def _expected(
+    base: list[dict[str, object]], layers: dict[str, dict[str, object]], select: list[str] | None, ignore: list[str]
+) -> list[tuple[object, ...]]:
+    """The oracle: each finding kept or not, and its severity, by the nearest folder setting each key."""
+
+    def codes(selectors: object) -> set[str]:
+        return {code for code in CODES for selector in selectors if code.startswith(selector)}  # type: ignore[attr-defined]
+
+    kept = []
+    for finding in base:
+        path = str(finding["path"])
+        folders = [folder for folder in sorted(FOLDERS, key=len, reverse=True) if path.startswith(folder)]
+        value = {
+            key: next((layers[f][key] for f in folders if key in layers.get(f, {})), None)
+            for key in ("select", "ignore", "severity")
+        }
+        chosen = (
+            codes(select) if select is not None else (codes(value["select"]) if value["select"] is not None else None)
+        )
+        ignored = codes(value["ignore"] or []) | codes(ignore)
+        severity: dict[str, str] = dict(value["severity"] or {})  # type: ignore[call-overload]
+        code = str(finding["code"])
+        if (chosen is not None and code not in chosen) or code in ignored or severity.get(code) == "off":
+            continue
+        kept.append((path, finding["line"], finding["column"], code, severity.get(code, finding["severity"])))
+    return sorted(kept)
+
+
+def test_nested_configurations_on_random_trees(tmp_path: Path, cli: CLI) -> None:
+    for seed in range(25):
+        chance = random.Random(seed)
+        root = tmp_path / f"vault{seed}"
+        notes = {f"{folder}n{number}.md": f"[[n{number}]] [[gone]] [[twin]]\n" for number, folder in enumerate(FOLDERS)}
+        write_vault(root, {".obsidian/app.json": "{}", "x/twin.md": "", "y/twin.md": "", **notes})
+        base = cli("check", "--vault", root, "--format", "json", "--no-cache").json()
+        assert len(base) == 3 * len(FOLDERS)
+        layers = {folder: _random_settings(chance) for folder in FOLDERS if chance.random() < 0.6}
+        for folder, settings in layers.items():
+            name = chance.choice([".vaultkit.yaml", "vaultkit.yaml"])
+            (root / folder / name).write_text(json.dumps(settings) + "\n", encoding="utf-8")
+        select = chance.sample(CODES, 2) if chance.random() < 0.2 else None
+        ignore = chance.sample(CODES, 1) if chance.random() < 0.3 else []
+        args = [*(["--select", ",".join(select)] if select else []), *(["--ignore", ignore[0]] if ignore else [])]
+        for cache in ("--no-cache", "--exit-zero"):  # cold, then (twice) through the cache
+            result = cli("check", "--vault", root, "--format", "json", cache, *args)
+            actual = sorted((f["path"], f["line"], f["column"], f["code"], f["severity"]) for f in result.json())
+            assert actual == _expected(base, layers, select, ignore), (seed, layers, select, ignore)
+
+
+def test_a_configuration_at_the_root_of_a_vault_named_from_outside_is_nested_everywhere(
+    tmp_path: Path, cli: CLI
+) -> None:
+    """`repo/pyproject.toml` names `garden/`; `garden/.vaultkit.yaml` then applies to the whole vault, and its
+    `checks` replace the outer definitions there."""
+    schema = "kind: frontmatter\nname: {name}\nschema: {{type: object, required: [{key}]}}\n"
+    repo = write_vault(
+        tmp_path / "repo",
+        {
+            "pyproject.toml": '[tool.vaultkit]\nvault = "garden"\nchecks = "checks"\nignore = ["LK004"]\n',
+            "checks/title.yaml": schema.format(name="titled", key="title"),
+            "garden/.vaultkit.yaml": "checks: inner\n",
+            "garden/inner/status.yaml": schema.format(name="with-status", key="status"),
+            "garden/n.md": "[[n]]\n",
+        },
+    )
+    result = cli("check", repo / "garden", "--format", "json")
+    assert [(f["path"], f["code"], f["message"]) for f in result.json()] == [
+        ("n.md", "FM004", "required key 'status' is missing")  # LK004 still ignored: the outer key holds
+    ]
+
+
+def test_the_vault_key_of_the_obsidian_folders_configuration_holds(tmp_path: Path, cli: CLI) -> None:
+    root = write_vault(
+        tmp_path / "garden",
+        {".obsidian/app.json": "{}", ".vaultkit.yaml": "vault: sub\n", "sub/a.md": "[[gone]]\n", "x.md": ""},
+    )
+    assert cli("check", root / "sub" / "a.md", "-q").out == "a.md:1:1: LK001 unresolved link: no note named 'gone'\n"
+    outside = cli("check", root / "x.md")
+    assert (outside.code, outside.err) == (
+        2,
+        f"vaultkit: error: {root / 'x.md'}: not inside the vault {root / 'sub'}\n",
+    )
+
+
+def _readme_root(start: Path, top: Path, markers: dict[Path, set[str]]) -> tuple[Path, Path | None]:
+    """The README's list "Where the vault is", read literally (the oracle for find_root)."""
+    folders = [start, *[parent for parent in start.parents if parent.is_relative_to(top)]]
+    configs = [
+        (folder, name) for folder in folders for name in ("vaultkit.yaml",) if name in markers.get(folder, set())
+    ]
+    named = {folder: folder / "sub" for folder, _ in configs if "names-sub" in markers.get(folder, set())}
+    for folder, name in configs:  # 2. a configuration whose vault key names a folder holding the start
+        if folder in named and start.is_relative_to(named[folder]):
+            return named[folder], folder / name
+    obsidian = next((folder for folder in folders if ".obsidian" in markers.get(folder, set())), None)
+    if obsidian is not None:  # 3. the nearest .obsidian, configured by its own folder's file
+        own = next((folder / name for folder, name in configs if folder == obsidian), None)
+        return (named.get(obsidian, obsidian), own)
+    git_top = next((folder for folder in folders if ".git" in markers.get(folder, set())), None)
+    plain = [(folder, name) for folder, name in configs if folder not in named]
+    if plain:  # 4. inside a git work tree the outermost one in it, elsewhere the nearest
+        inside = [pair for pair in plain if git_top is not None and pair[0].is_relative_to(git_top)]
+        folder, name = inside[-1] if inside else plain[0]
+        return folder, folder / name
+    if configs:
+        folder, name = configs[0]
+        return named.get(folder, folder), folder / name
+    return (git_top or start), None  # 5. the top of the git work tree, 6. the folder given
+
+
+def test_root_discovery_follows_the_readme_on_random_trees(tmp_path: Path) -> None:
+    from vaultkit.config.discovery import find_root
+
+    for seed in range(60):
+        chance = random.Random(seed)
+        top = tmp_path / f"t{seed}"
+        chain = [top / "/".join(f"d{depth}" for depth in range(1, level + 1)) for level in range(5)]
+        markers: dict[Path, set[str]] = {}
+        for folder in chain:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "sub").mkdir(exist_ok=True)
+            chosen = {marker for marker in (".obsidian", ".git", "vaultkit.yaml") if chance.random() < 0.25}
+            if "vaultkit.yaml" in chosen and chance.random() < 0.4:
+                chosen.add("names-sub")
+            markers[folder] = chosen
+            for marker in chosen & {".obsidian", ".git"}:
+                (folder / marker).mkdir()
+            if "vaultkit.yaml" in chosen:
+                (folder / "vaultkit.yaml").write_text("vault: sub\n" if "names-sub" in chosen else "{}\n")
+        start = chance.choice([*chain, *(folder / "sub" for folder in chain)])
+        found = find_root(start)
+        assert (found.vault, found.source) == _readme_root(start, top, markers), (seed, markers, start)

@@ -18,7 +18,8 @@ BOLD, RED, YELLOW, RESET = "\x1b[1m", "\x1b[1;31m", "\x1b[1;33m", "\x1b[0m"
 PLAIN = (
     "a.md:1:1: LK004 link to the note itself\n"
     "a.md:1:7: LK001 unresolved link: no note named 'gone'\n"
-    "b.md:1:1: LK005 ambiguous link 'twin': Obsidian opens 'x/twin.md'; it also matches 'y/twin.md'\n"
+    "b.md:1:1: LK005 ambiguous link 'twin': Obsidian opens 'x/twin.md'; it also matches 'y/twin.md' "
+    "(paths of equal length: vaultkit guesses the first by code point)\n"
     "2 errors, 1 warning in 4 notes\n"
 )
 
@@ -136,8 +137,11 @@ def test_output_file_that_cannot_be_written(garden: Path, cli: CLI) -> None:
     blocked.mkdir()
     result = cli("check", "--vault", garden, "--output-file", blocked)
     assert result.code == 2 and result.out == ""
-    assert result.err.startswith(f"vaultkit: error: {blocked}: cannot write the report: ")
-    assert len(result.err.splitlines()) == 1
+    assert len(result.err.splitlines()) == 1 and f"'{blocked}' is a directory" in result.err
+    under_a_file = garden / "a.md" / "report.txt"
+    result = cli("check", "--vault", garden, "--output-file", under_a_file)
+    assert result.code == 2 and result.out == ""
+    assert result.err == f"vaultkit: error: {under_a_file}: cannot write the report: File exists\n"
 
 
 # --- --statistics --------------------------------------------------------------------------------
@@ -206,10 +210,11 @@ def test_fix_summary_singular_and_all_fixed(fixable: Path, cli: CLI) -> None:
     assert (result.code, result.out) == (0, "0 errors, 0 warnings in 1 note\nfixed 1 finding in 1 note, 0 left\n")
 
 
-def test_fix_summary_goes_to_stderr_with_machine_formats(fixable: Path, cli: CLI) -> None:
+def test_fix_summary_is_text_only(fixable: Path, cli: CLI) -> None:
+    """A machine format is what a program reads: the findings left, and no summary on either stream."""
     result = cli("check", "--vault", fixable, "--fix", "--format", "json")
     assert [record["code"] for record in result.json()] == ["LK001"]
-    assert result.err == "vaultkit: fixed 2 findings in 2 notes, 1 left\n"
+    assert result.err == ""
     quiet = cli("check", "--vault", fixable, "--fix", "-q")
     assert quiet.out == "a.md:1:3: LK001 unresolved link: no note named 'gone'\n" and quiet.err == ""
 
@@ -247,7 +252,7 @@ def test_diff_in_other_formats_is_a_usage_error(fixable: Path, cli: CLI, output_
     ("args", "fragments"),
     [
         (("check", "--format", "yaml"), ("'--format'", "'yaml'")),
-        (("chek",), ("no such command 'chek'", "did you mean 'check'?")),
+        (("chek",), ("no such command: 'chek'", "did you mean 'check'?")),
         (("check", "--selct", "LK"), ("no such option: --selct", "--select")),
         (("check", "--fix", "--diff"), ("--fix and --diff cannot be combined",)),
         (("check", "--select", "XX9"), ("--select: unknown code 'XX9'",)),
