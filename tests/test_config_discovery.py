@@ -369,3 +369,24 @@ def test_root_discovery_follows_the_readme_on_random_trees(tmp_path: Path) -> No
         start = chance.choice([*chain, *(folder / "sub" for folder in chain)])
         found = find_root(start)
         assert (found.vault, found.source) == _readme_root(start, top, markers), (seed, markers, start)
+
+
+def test_nested_per_file_ignores(tmp_path: Path, cli: CLI) -> None:
+    """ruff's per-file ignores in a nested file: globs from the vault root, the nearest file's key wins."""
+    root = write_vault(
+        tmp_path / "garden",
+        {
+            ".obsidian/app.json": "{}",
+            ".vaultkit.yaml": 'per_file_ignores: {"*.md": [LK001]}\n',
+            "Notes/.vaultkit.yaml": 'per_file_ignores: {"Notes/a.md": [self-link]}\n',
+            "Notes/a.md": "[[a]] [[gone]]\n",
+            "Notes/b.md": "[[b]] [[gone]]\n",
+            "c.md": "[[c]] [[gone]]\n",
+        },
+    )
+    assert [row[:4] for row in rows(cli("check", "--vault", root, "--format", "json"))] == [
+        ("Notes/a.md", 1, 7, "LK001"),  # the root's key no longer holds in Notes/ ...
+        ("Notes/b.md", 1, 1, "LK004"),
+        ("Notes/b.md", 1, 7, "LK001"),
+        ("c.md", 1, 1, "LK004"),  # ... and still does outside it
+    ]

@@ -69,6 +69,10 @@ def test_schema_knows_every_code(validator: jsonschema.Draft202012Validator, cli
         ({"checks": [{"kind": "spelling"}]}, "checks"),
         ({"checks": [{"kind": "links", "embeds": "maybe"}]}, "checks"),
         ({"checks": [{"kind": "links", "ignore_targets": ["Planned/*"]}]}, None),
+        ({"templates": ["Templates/**"], "per_file_ignores": {"drafts/*.md": ["LK001"], "x.md": "LK,FM"}}, None),
+        ({"templates": 3}, "templates"),
+        ({"per_file_ignores": ["a/**"]}, "per_file_ignores"),
+        ({"per_file_ignores": {"a/**": 3}}, "per_file_ignores"),
     ],
 )
 def test_the_schema_says_what_vaultkit_says(
