@@ -34,16 +34,21 @@ def mask(source: str) -> tuple[str, list[str]] | None:
         placeholders.append(match.group())
         return chr(_FIRST + len(placeholders) - 1) + _FILL * (len(match.group()) - 1)
 
-    masked = PLACEHOLDER.sub(stand_in, source)
-    return (masked, placeholders) if len(placeholders) <= _MAX else None
+    masked = source
+    while has_placeholder(masked):  # `{{{{date}}}}`: once the inner one stands in, the outer is one too
+        masked = PLACEHOLDER.sub(stand_in, masked)
+        if len(placeholders) > _MAX:
+            return None
+    return masked, placeholders
 
 
 def unmask(value: Any, placeholders: list[str]) -> Any:
     """`value` as read from masked YAML, with its placeholders back in every string (keys too)."""
     if isinstance(value, str):
-        if not _PRIVATE_USE.search(value):
-            return value
-        return _STAND_IN.sub(lambda match: placeholders[ord(match.group()[0]) - _FIRST], value)
+        before = None
+        while before != value:  # an outer placeholder gives back the stand-ins of inner ones
+            before, value = value, _STAND_IN.sub(lambda match: placeholders[ord(match.group()[0]) - _FIRST], value)
+        return value
     if isinstance(value, dict):
         return {unmask(key, placeholders): unmask(item, placeholders) for key, item in value.items()}
     if isinstance(value, list):
