@@ -24,8 +24,8 @@ from gitrepos import CONFLICT_COPY, Clone, GitShim, World
 # Every seed that ever failed, kept as a fixed case (seed, steps per sequence, sequences), with what it found.
 FAILED_SEEDS: list[tuple[int, int, int]] = [
     (1, 12, 2),  # a file against a folder of the same name: the file vanished from both clones
-    (6, 12, 2),  # a case-only rename against an edit lost the renamed note
-    (7, 12, 2),  # a note added into a folder the other side moved was dropped
+    (6, 12, 2),  # case-only renames, then a rename back with an edit against an edit: the edit was lost
+    (7, 12, 2),  # a file against a folder of the same name (Projects/b.md): the file was lost
     (8, 12, 2),  # after a kill, `git add` of a path that had vanished blocked every later commit
     (12, 12, 2),  # a file against a folder again, from the folder's side
 ]
