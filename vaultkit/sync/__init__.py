@@ -3,6 +3,7 @@ cycle (cycle.py), `vaultkit watch` runs the companion (companion.py). Never impo
 
 from __future__ import annotations
 
+import errno
 import json
 from collections.abc import Callable
 from datetime import datetime
@@ -11,7 +12,7 @@ from pathlib import Path
 from vaultkit.config import SyncSettings
 from vaultkit.gitcli import NETWORK_TIMEOUT, GitFailed
 from vaultkit.sync.companion import Syncer, watch_companion
-from vaultkit.sync.cycle import Cycle, SyncReport
+from vaultkit.sync.cycle import Cycle, SyncReport, disk_full_message
 from vaultkit.sync.repo import NotARepository, Repository
 from vaultkit.sync.state import Lock, SyncLockedError
 
@@ -26,15 +27,19 @@ def sync_once(
         repo = Repository(vault_dir)
     except NotARepository as problem:
         return SyncReport("not-a-repo", False, str(problem))
-    lock = Lock(repo)
     try:
+        lock = Lock(repo)
         lock.acquire()
     except SyncLockedError as problem:
         return SyncReport("locked", False, str(problem))
+    except OSError as problem:
+        if problem.errno == errno.ENOSPC:
+            return SyncReport("disk-full", False, disk_full_message(problem))
+        return SyncReport("error", False, f"cannot take the lock {problem.filename}: {problem.strerror}")
     try:
         return Cycle(repo, settings, now or datetime.now(), network_timeout, scope=repo.scope(vault_dir)).run()
     except GitFailed as failure:
-        return SyncReport("error", False, f"git failed: {failure}")
+        return SyncReport("error", False, f"git failed: {failure.reason}")
     finally:
         lock.release()
 

@@ -1,39 +1,54 @@
 """One sync cycle (SPEC §9): commit, fetch, integrate, push — and never lose an edit.
 
-One cycle: preconditions under a lock → commit → fetch → classify → fast-forward or merge → push →
-verify. Integration never uses `git merge` porcelain: the merge is computed with
-`git merge-tree --write-tree`, built as a commit object, and the working tree is moved to it with a
-two-tree `git read-tree -m -u`, which touches only files that differ and refuses to overwrite an
-unsaved change. On a real conflict the local file keeps its path and bytes and the other side's
-version is written beside it as `<name>.conflict-<YYYYmmdd-HHMMSS>.<ext>` (`on_conflict: keep-both`),
-or nothing changes and the local commits go to `vaultkit/conflict/<host>` (`hold`). Never
-`reset --hard`, `stash`, `clean`, `-X ours/theirs`, a rebase or a forced push. A journal records
-the one step that leaves the repository between two states, so a killed vaultkit finishes it.
+One cycle: finish or undo a step a killed run left → preconditions under a lock → commit → fetch →
+fast-forward or merge → push → verify. vaultkit stages into a private copy of the index and installs it in
+one rename, so the user's index never holds half a step and what the user staged is never committed. A
+merge is computed by `git merge-tree --write-tree` and checked by merge.py (every saved version stays a
+file); the working tree moves to it all or nothing (checkout.py). On a real conflict the local file keeps
+its path and bytes and the other side's version is written beside it as `<name>.conflict-<stamp>.<ext>`
+(`on_conflict: keep-both`), or nothing changes and the local commits go to `vaultkit/conflict/<host>`
+(`hold`). Never `reset --hard`, `stash`, `clean`, `-X ours/theirs`, a rebase or a forced push.
 
-Every git command runs without a terminal prompt, with a time limit, in its own process group so
-that it can be killed with its children (ssh). This module never imports the check engine.
+Paths reach git only on standard input, NUL-separated (never as pathspecs, so `:x.md` is a name). A path
+git refuses is named once and skipped, the rest committed. Messages keep git's own reason and say when a
+local hook or helper, not the network, is what failed or hung. This module never imports the check engine.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import socket
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from vaultkit.config import SyncSettings
-from vaultkit.gitcli import NETWORK_TIMEOUT, GitFailed, GitTimedOut, git_env, output_text
+from vaultkit.gitcli import NETWORK_TIMEOUT, Child, GitFailed, GitTimedOut, git_reason, output_text
 from vaultkit.model import shorten
-from vaultkit.sync.repo import Repository
-from vaultkit.sync.state import Journal, fault
+from vaultkit.sync import checkout
+from vaultkit.sync.checkout import CheckoutFailed
+from vaultkit.sync.merge import MergeFailed, merge
+from vaultkit.sync.repo import IndexLocked, Repository, literal
+from vaultkit.sync.state import Journal, discard, fault, private_index, sweep
 from vaultkit.vault.names import TEMP_FILE
 
-LOCK_RETRIES = 10  # a foreign index.lock is waited for this many times ...
-LOCK_WAIT = 0.2  # ... this long each time, then the cycle gives up (and never deletes it)
-PUSH_ATTEMPTS = 3
+PUSH_ATTEMPTS = 4
 BACKUP_DAYS = 30
+OWN_FILES = re.compile(r"\.vaultkit-(?:staging|backup)-.*")  # vaultkit's folders beside the files (rare)
+# A push the remote turned down because another push won the race to the branch: fetch and try again.
+_RACE = re.compile(
+    r"failed to update ref|cannot lock ref|incorrect old value|is at [0-9a-f]+ but expected|stale info|"
+    r"fetch first|non-fast-forward|failed to lock",
+    re.IGNORECASE,
+)
+_AUTH = re.compile(
+    r"Authentication failed|Permission denied|could not read Username|could not read Password|"
+    r"terminal prompts disabled|Host key verification failed|invalid credentials|403 Forbidden",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -75,17 +90,22 @@ class Cycle:
     commits: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
-    resuming_commit: bool = False  # a killed vaultkit staged files: they are ours to commit
+    refused: list[str] = field(default_factory=list)  # paths git would not take: named in notices
     scope: str = ""  # the vault's folder in the repository: only changes there are committed
 
     def report(self, state: str, ok: bool, message: str) -> SyncReport:
+        if self.refused and ok:
+            count = len(self.refused)
+            ok, message = False, f"{message}; {count} file{'s' if count != 1 else ''} not committed (see the notices)"
         return SyncReport(state, ok, message, tuple(self.commits), tuple(self.conflicts), tuple(self.notices))
 
     def run(self, network: bool = True) -> SyncReport:
+        """The whole cycle; every problem comes back as a report (never as an exception)."""
         try:
+            self.repo.reload()
             self.recover()
             branch = self.preconditions()
-            self.commit()
+            self.commit(branch)
             if not network:
                 return self.report("committed", True, self._committed("committed"))
             upstream = self.repo.upstream(branch, self.settings)
@@ -95,6 +115,17 @@ class Cycle:
             return self.exchange(branch, *upstream)
         except Problem as problem:
             return self.report(problem.state, problem.ok, problem.message)
+        except IndexLocked as locked:
+            return self.report("locked", False, str(locked))
+        except GitTimedOut as failure:
+            return self.report("error", False, f"git {failure.args[0]} did not finish in {failure.limit:g} s")
+        except GitFailed as failure:
+            state = "disk-full" if "No space left" in failure.output else "error"
+            return self.report(state, False, f"git failed: {failure.reason}")
+        except OSError as problem:
+            if problem.errno == errno.ENOSPC:
+                return self.report("disk-full", False, disk_full_message(problem))
+            return self.report("error", False, f"{problem.filename or 'sync'}: {problem.strerror}")
 
     def _committed(self, verb: str) -> str:
         return (
@@ -103,7 +134,36 @@ class Cycle:
             else "nothing to commit"
         )
 
-    # preconditions
+    # --- recovery ---------------------------------------------------------------------------------
+
+    def recover(self) -> None:
+        """Finish or undo the step a killed vaultkit was in — only vaultkit's own step: what the user
+        staged, committed or saved since is left alone."""
+        journal = Journal(self.repo)
+        record = journal.read()
+        if record is not None:
+            step = record.get("step")
+            if step == checkout.STEP:
+                self.notices.append(checkout.recover(self.repo, journal, record))
+            elif step == "commit" and "old" in record:
+                self._recover_commit(journal, record)
+            else:  # a journal of an older vaultkit (its staging went to the user's index): leave that alone
+                journal.clear()
+                self.notices.append("an older vaultkit was interrupted here; check `git status` before you commit")
+        sweep(self.repo)
+
+    def _recover_commit(self, journal: Journal, record: dict[str, Any]) -> None:
+        index = Path(record["index"])
+        current = self.repo.rev(f"refs/heads/{record['branch']}")
+        if current is not None and current != record["old"]:
+            parent = self.repo.rev(f"{current}^")
+            if parent == (record["old"] or None) and (not index.exists() or self.repo.index_matches(current, index)):
+                self.repo.install_index(index)
+                self.notices.append(f"finished a commit that was interrupted ({current[:12]})")
+        journal.clear()
+        discard(index)
+
+    # --- preconditions ----------------------------------------------------------------------------
 
     def preconditions(self) -> str:
         git_dir = self.repo.git_dir
@@ -120,11 +180,11 @@ class Cycle:
         branch = self.repo.branch()
         if branch is None:
             raise Problem("precondition-failed", "HEAD is detached: check out a branch (git switch <branch>)")
-        self._wait_for_index_lock()
+        self.repo.wait_for_index_lock()
         if self.repo.out("ls-files", "--unmerged"):
             raise Problem("precondition-failed", "there are unmerged paths: resolve them and commit")
-        staged = self.repo.git("diff", "--cached", "--quiet", "--no-ext-diff", check=False)
-        if staged.returncode == 1 and not self.resuming_commit:
+        head = self.repo.rev("HEAD")
+        if head is not None and not self.repo.index_matches(head):
             raise Problem(
                 "precondition-failed", "you have staged changes: commit or unstage them (git restore --staged)"
             )
@@ -132,48 +192,64 @@ class Cycle:
             raise Problem("precondition-failed", "no author identity: set git config user.name and user.email")
         return branch
 
-    def _wait_for_index_lock(self) -> None:
-        lock = self.repo.git_dir / "index.lock"
-        for _ in range(LOCK_RETRIES):
-            if not lock.exists():
-                return
-            time.sleep(LOCK_WAIT)
-        raise Problem(
-            "locked", f"{lock} exists: another git command is running (or crashed); vaultkit never removes it"
-        )
+    # --- commit -----------------------------------------------------------------------------------
 
-    # commit
-
-    def commit(self) -> None:
+    def commit(self, branch: str) -> None:
+        """Commit every change of the vault in one commit, through a private index; paths git refuses
+        are named and left out."""
         changed = self._changes()
         if not changed:
-            if self.resuming_commit:
-                Journal(self.repo).clear()  # the interrupted commit had been made after all
             return
-        paths = [path for _, path in changed]
-        journal = Journal(self.repo)
-        journal.write(step="commit")
-        self.repo.git("add", "-A", "--", *paths)
-        fault("after-add")
-        count = len(changed)
-        subject = self.settings.commit_message.format(date=self.now.strftime("%Y-%m-%d %H:%M:%S"), count=count)
-        body = "\n".join(f"{status} {path}" for status, path in changed)
+        index = private_index(self.repo)
+        try:
+            staged = self._stage(index, changed)
+            fault("after-add")
+            head = self.repo.rev("HEAD")
+            if not staged or (head is not None and self.repo.index_matches(head, index)):
+                return
+            self._commit_index(branch, head, index, staged)
+        finally:
+            discard(index)
+
+    def _commit_index(self, branch: str, head: str | None, index: Path, staged: list[tuple[str, str]]) -> None:
+        count = len(staged)
+        template = self.settings.commit_message
+        if count == 1:
+            template = template.replace("{count} files", "{count} file")
+        subject = template.format(date=self.now.strftime("%Y-%m-%d %H:%M:%S"), count=count)
+        body = "\n".join(f"{status} {path}" for status, path in staged)
         verify = [] if self.settings.verify else ["--no-verify"]
-        done = self.repo.git("commit", "--quiet", *verify, "-m", subject, "-m", body, check=False)
-        if done.returncode != 0:
-            self.repo.git("reset", "--quiet", "--", *paths, check=False)  # unstage what vaultkit staged
+        journal = Journal(self.repo)
+        journal.write({"step": "commit", "branch": branch, "old": head or "", "index": str(index)})
+        try:
+            self.repo.git(
+                "commit", "--quiet", *verify, "-m", subject, "-m", body, env=self.repo.with_index(index), trace=True
+            )
+        except GitFailed as failure:
             journal.clear()
-            reason = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
-            raise Problem("commit-failed", f"commit refused: {reason[-1] if reason else 'unknown reason'}")
+            raise Problem("commit-failed", self._commit_refusal(failure)) from None
+        fault("after-commit")
+        self.repo.install_index(index)
         journal.clear()
         self.commits.append(self.repo.out("rev-parse", "HEAD"))
-        fault("after-commit")
+
+    def _commit_refusal(self, failure: GitFailed) -> str:
+        if isinstance(failure, GitTimedOut):
+            waiting = failure.waiting_for()
+            culprit = _program(waiting) if waiting is not None else "git commit"
+            return f"nothing committed: {culprit} did not finish in {failure.limit:g} s"
+        hook = failure.failed_hook()
+        if hook is not None:
+            return f"nothing committed: {_program(hook)} refused the commit: {failure.reason}"
+        return f"nothing committed: {failure.reason}"
 
     def _changes(self) -> list[tuple[str, str]]:
         """(status, path) of everything `git add -A` would take, without temp files, files over
-        max_file_size and nested repositories (each skipped with a notice)."""
+        max_file_size, nested repositories (each skipped with a notice) and deletions that are an
+        editor's save in flight (the file moved aside while its temp file is written)."""
         listed = self.repo.git(
             "--no-optional-locks",
+            "--literal-pathspecs",
             "status",
             "--porcelain=v1",
             "-z",
@@ -187,23 +263,64 @@ class Cycle:
             status, path = item[:2], item[3:]
             name = path.rstrip("/").rpartition("/")[2]
             full = self.repo.root / path
-            if TEMP_FILE.fullmatch(name):
+            if TEMP_FILE.fullmatch(name) or OWN_FILES.match(path):
                 continue
             if path.endswith("/") or (full.is_dir() and (full / ".git").exists()):
                 self.notices.append(f"skipped {path}: a nested git repository")
                 continue
+            deleted = "D" in status
+            if deleted and _saving(full):
+                continue
             try:
-                size = full.stat().st_size if "D" not in status else 0
+                size = full.stat().st_size if not deleted else 0
             except OSError:
                 size = 0
             if size > self.settings.max_file_size:
                 self.notices.append(f"skipped {path}: {size:,} bytes is over sync.max_file_size")
                 continue
-            letter = "D" if "D" in status else "A" if status == "??" else "M"
-            changes.append((letter, path))
+            changes.append(("D" if deleted else "A" if status == "??" else "M", path))
         return changes
 
-    # exchange
+    def _stage(self, index: Path, changed: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Stage `changed` into `index` (paths on stdin: no pathspec magic); a batch git refuses is split
+        until the paths it refuses are found, each named once and left out. Returns what was staged."""
+        staged: list[tuple[str, str]] = []
+        pending = [changed]
+        while pending:
+            batch = pending.pop()
+            try:
+                self.repo.git(
+                    "update-index",
+                    "--add",
+                    "--remove",
+                    "-z",
+                    "--stdin",
+                    env=self.repo.with_index(index),
+                    input_bytes=literal(path for _, path in batch),
+                )
+            except GitFailed as failure:
+                Path(f"{index}.lock").unlink(missing_ok=True)  # a git killed on its time limit leaves it
+                if len(batch) > 1:
+                    middle = len(batch) // 2
+                    pending += [batch[middle:], batch[:middle]]
+                elif os.path.lexists(self.repo.root / batch[0][1]):
+                    self.refused.append(batch[0][1])
+                    self.notices.append(f"not committed: {batch[0][1]}: git refused it ({failure.reason})")
+                else:
+                    self._vanished(batch[0][1])
+                continue
+            for status, path in batch:
+                if status != "D" and not os.path.lexists(self.repo.root / path):
+                    self._vanished(path)
+                else:
+                    staged.append((status, path))
+        staged.sort(key=lambda item: item[1])
+        return staged
+
+    def _vanished(self, path: str) -> None:
+        self.notices.append(f"skipped {path}: it vanished before it could be committed")
+
+    # --- exchange ---------------------------------------------------------------------------------
 
     def exchange(self, branch: str, remote: str, name: str) -> SyncReport:
         tracking = f"refs/remotes/{remote}/{name}"
@@ -218,13 +335,13 @@ class Cycle:
                 return self.report("clean", True, f"{self._committed('committed')}; in step with {remote}/{name}")
             base = self.repo.git("merge-base", ours, theirs, check=False)
             if base.returncode != 0:
+                kept = self.backup(ours)
                 raise Problem(
                     "unrelated-history",
                     f"{remote}/{name} has a history unrelated to yours (rewritten?): nothing pushed, nothing"
-                    f" forced; your commits are kept, and the last tip is under refs/vaultkit/backup/",
+                    f" forced; your commits are kept on {branch} and under {kept}",
                 )
-            merge_base = output_text(base)
-            if merge_base != theirs:  # they have commits we do not
+            if output_text(base) != theirs:  # they have commits we do not
                 self.integrate(branch, ours, theirs, remote, name)
                 ours = self.repo.out("rev-parse", "HEAD")
             if ours == theirs:
@@ -244,7 +361,14 @@ class Cycle:
     def fetch(self, remote: str, name: str, tracking: str) -> None:
         try:
             self.repo.git(
-                "fetch", "--quiet", "--no-tags", remote, f"+refs/heads/{name}:{tracking}", timeout=self.network_timeout
+                "fetch",
+                "--quiet",
+                "--no-tags",
+                "--no-write-fetch-head",
+                remote,
+                f"+refs/heads/{name}:{tracking}",
+                timeout=self.network_timeout,
+                trace=True,
             )
         except GitFailed as failure:
             raise self._network_problem(failure, remote, name) from None
@@ -253,71 +377,50 @@ class Cycle:
     def _network_problem(self, failure: GitFailed, remote: str, name: str) -> Problem:
         text = failure.output
         committed = self._committed("committed locally")
+        if isinstance(failure, GitTimedOut):
+            waiting = failure.waiting_for()
+            if waiting is not None:
+                return Problem(
+                    "hook-timeout",
+                    f"{committed}; {_program(waiting, self.repo)} did not finish in {failure.limit:g} s"
+                    + (" (it asks for credentials, and vaultkit runs git without prompts)" if _asks(waiting) else ""),
+                )
+            return Problem("offline", f"{committed}; {remote} did not answer in {failure.limit:g} s")
+        hook = failure.failed_hook()
+        if hook is not None:
+            return Problem("refused", f"{committed}; {_program(hook)} refused the push: {_hook_words(text)}")
         if "couldn't find remote ref" in text:
             return Problem("upstream-gone", f"{committed}; {remote}/{name} no longer exists", ok=True)
         if _AUTH.search(text):
             return Problem("auth-failed", f"{committed}; {remote} refused the credentials: fix them, then sync again")
-        if isinstance(failure, GitTimedOut):
-            return Problem("offline", f"{committed}; {remote} did not answer in {self.network_timeout:g} s")
+        if "No space left" in text:
+            return Problem("disk-full", f"{committed}; {git_reason(text)}")
         return Problem("offline", f"{committed}; {remote} is unreachable ({_first_line(text)})")
 
     def integrate(self, branch: str, ours: str, theirs: str, remote: str, name: str) -> None:
         self.backup(ours)
-        if self.repo.git("merge-base", "--is-ancestor", ours, theirs, check=False).returncode == 0:
+        if self.repo.is_ancestor(ours, theirs):
             self.switch(branch, ours, theirs)  # behind: fast-forward
             return
-        merged = self.repo.git(
-            "merge-tree", "--write-tree", "--name-only", "--no-messages", "-z", ours, theirs, check=False
-        )
-        if merged.returncode not in (0, 1):
-            raise Problem(
-                "merge-failed", f"git merge-tree failed: {_first_line(merged.stderr.decode('utf-8', 'replace'))}"
-            )
-        fields = [item for item in merged.stdout.decode("utf-8", "surrogateescape").split("\0") if item]
-        tree, conflicted = fields[0], sorted(set(fields[1:]))
-        if conflicted and self.settings.on_conflict == "hold":
-            self.hold(remote, conflicted)
-        if conflicted:
-            tree = self.keep_both(tree, ours, theirs, conflicted)
-        message = f"vault sync: merge {remote}/{name}"
-        if self.conflicts:
-            message += "\n\nBoth versions kept:\n" + "\n".join(self.conflicts)
-        merge = self.repo.out("commit-tree", tree, "-p", ours, "-p", theirs, "-m", message)
-        fault("after-merge-commit")
-        self.switch(branch, ours, merge)
-        self.commits.append(merge)
-
-    def keep_both(self, tree: str, ours: str, theirs: str, conflicted: list[str]) -> str:
-        """The merged tree, except that each conflicted file is ours, with theirs beside it."""
-        index = self.repo.state_dir / "merge-index"
-        index.unlink(missing_ok=True)
-        env = {**git_env(), "GIT_INDEX_FILE": str(index)}
-        self.repo.git("read-tree", tree, env=env)
         stamp = self.now.strftime("%Y%m%d-%H%M%S")
-        for path in conflicted:
-            mine, other = self.repo.blob(ours, path), self.repo.blob(theirs, path)
-            if mine is not None:
-                self.repo.git("update-index", "--add", "--cacheinfo", f"{mine[0]},{mine[1]},{path}", env=env)
-            else:
-                self.repo.git("update-index", "--force-remove", "--", path, env=env)
-            if other is not None and other != mine:
-                copy = self._copy_name(path, stamp, env)
-                self.repo.git("update-index", "--add", "--cacheinfo", f"{other[0]},{other[1]},{copy}", env=env)
-                self.conflicts.append(copy)
-        written = self.repo.out("write-tree", env=env)
-        index.unlink(missing_ok=True)
-        return written
-
-    def _copy_name(self, path: str, stamp: str, env: dict[str, str]) -> str:
-        folder, _, name = path.rpartition("/")
-        stem, dot, suffix = name.rpartition(".") if "." in name.lstrip(".") else (name, "", "")
-        for number in range(1, 100):
-            tag = f".conflict-{stamp}" + (f"-{number}" if number > 1 else "")
-            candidate = (folder + "/" if folder else "") + stem + tag + dot + suffix
-            taken = self.repo.git("ls-files", "--error-unmatch", "--", candidate, env=env, check=False)
-            if taken.returncode != 0 and not (self.repo.root / candidate).exists():
-                return candidate
-        raise Problem("merge-failed", f"no free name for the conflict copy of {path}")
+        try:
+            merged = merge(self.repo, ours, theirs, stamp, lambda path: os.path.lexists(self.repo.root / path))
+        except MergeFailed as failure:
+            raise Problem("merge-failed", f"git merge-tree failed: {failure}") from None
+        if (merged.conflicted or merged.copies) and self.settings.on_conflict == "hold":
+            self.hold(remote, merged.conflicted or merged.copies)
+        message = f"vault sync: merge {remote}/{name}"
+        if merged.copies:
+            message += "\n\nBoth versions kept:\n" + "\n".join(merged.copies)
+        sign = ["-S"] if (self.repo.setting("commit", "gpgSign") or "").lower() in ("true", "yes", "on", "1") else []
+        try:
+            commit = self.repo.out("commit-tree", *sign, merged.tree, "-p", ours, "-p", theirs, "-m", message)
+        except GitFailed as failure:
+            raise Problem("commit-failed", f"the merge was not committed: {failure.reason}") from None
+        fault("after-merge-commit")
+        self.switch(branch, ours, commit)
+        self.conflicts.extend(merged.copies)
+        self.commits.append(commit)
 
     def hold(self, remote: str, conflicted: list[str]) -> None:
         host = re.sub(r"[^A-Za-z0-9._-]+", "-", socket.gethostname()) or "host"
@@ -336,41 +439,38 @@ class Cycle:
         raise Problem("held", f"conflict in {files}: nothing changed here; your commits are on {remote}/{branch}")
 
     def switch(self, branch: str, old: str, new: str) -> None:
-        """Move branch, index and working tree from `old` to `new`, touching only files that differ."""
-        journal = Journal(self.repo)
-        journal.write(step="switch", branch=branch, old=old, new=new)
-        self._switch(branch, old, new)
-        journal.clear()
-
-    def _switch(self, branch: str, old: str, new: str) -> None:
+        """Move branch, index and working tree from `old` to `new`, all or nothing (checkout.py)."""
         try:
-            self.repo.git("read-tree", "-m", "-u", old, new)
-        except GitFailed as failure:
-            Journal(self.repo).clear()
-            raise Problem(
-                "merge-failed", f"could not update the files, nothing changed: {_first_line(failure.output)}"
-            ) from None
-        fault("after-read-tree")
-        self.repo.git("update-ref", "-m", "vaultkit sync", f"refs/heads/{branch}", new, old)
-        fault("after-update-ref")
+            checkout.switch(self.repo, Journal(self.repo), branch, old, new)
+        except CheckoutFailed as failure:
+            if failure.state == "disk-full":
+                message = f"{failure.message}: free some space, then sync again; nothing changed"
+                raise Problem("disk-full", message) from None
+            raise Problem(failure.state, failure.message) from None
 
     def push(self, remote: str, name: str) -> bool:
-        """True when pushed; False when rejected because the remote moved (fetch and try again)."""
+        """True when pushed; False when the remote moved meanwhile (fetch, integrate and try again)."""
         try:
             done = self.repo.git(
-                "push", "--porcelain", remote, f"HEAD:refs/heads/{name}", timeout=self.network_timeout, check=False
+                "push",
+                "--porcelain",
+                remote,
+                f"HEAD:refs/heads/{name}",
+                timeout=self.network_timeout,
+                trace=True,
             )
-        except GitTimedOut as failure:
+        except GitFailed as failure:
+            text = failure.output
+            rejected = "[remote rejected]" in text or "[rejected]" in text
+            if rejected and not isinstance(failure, GitTimedOut) and failure.failed_hook() is None:
+                if _RACE.search(text):
+                    return False
+                reason = _first_line(text[text.find("rejected]") + 9 :])
+                committed = self._committed("committed locally")
+                raise Problem("refused", f"{committed}; {remote} refused the push: {reason}") from None
             raise self._network_problem(failure, remote, name) from None
-        text = (done.stdout + done.stderr).decode("utf-8", "replace")
-        if done.returncode == 0:
-            return True
-        if "[remote rejected]" in text or "hook declined" in text:
-            reason = _first_line(text[text.find("[remote rejected]") :] if "[remote rejected]" in text else text)
-            raise Problem("refused", f"{self._committed('committed locally')}; {remote} refused the push: {reason}")
-        if "[rejected]" in text or "non-fast-forward" in text or "fetch first" in text:
-            return False
-        raise self._network_problem(GitFailed(("push",), done.returncode, text), remote, name)
+        del done
+        return True
 
     def verify(self, remote: str, name: str, tracking: str) -> None:
         head = self.repo.out("rev-parse", "HEAD")
@@ -379,46 +479,56 @@ class Cycle:
             if self.repo.rev(tracking) != head:
                 raise Problem("rejected", f"{remote}/{name} does not hold the pushed commit; will retry")
 
-    def backup(self, tip: str) -> None:
-        """Keep the tip we integrate from under refs/vaultkit/backup/, and prune those over 30 days."""
+    def backup(self, tip: str) -> str:
+        """Keep `tip` under refs/vaultkit/backup/ (returned), and prune those over 30 days."""
         stamp = self.now.strftime("%Y%m%d-%H%M%S")
-        self.repo.git("update-ref", f"refs/vaultkit/backup/{stamp}-{tip[:12]}", tip)
+        ref = f"refs/vaultkit/backup/{stamp}-{tip[:12]}"
+        self.repo.git("update-ref", ref, tip)
         listed = self.repo.out("for-each-ref", "--format=%(refname)", "refs/vaultkit/backup/")
         cutoff = self.now.timestamp() - BACKUP_DAYS * 86400
-        for ref in listed.splitlines():
+        for kept in listed.splitlines():
             try:
-                taken = datetime.strptime(ref.rsplit("/", 1)[1][:15], "%Y%m%d-%H%M%S").timestamp()
+                taken = datetime.strptime(kept.rsplit("/", 1)[1][:15], "%Y%m%d-%H%M%S").timestamp()
             except ValueError:
                 continue
             if taken < cutoff:
-                self.repo.git("update-ref", "-d", ref, check=False)
-
-    # recovery
-
-    def recover(self) -> None:
-        """Finish the step a killed vaultkit was in; nothing the user started is touched."""
-        journal = Journal(self.repo)
-        record = journal.read()
-        if record is None:
-            return
-        if record.get("step") == "commit":
-            self.resuming_commit = True
-            self.notices.append("finishing a commit that was interrupted")
-            return  # the journal stays until that commit is made
-        if record.get("step") == "switch":
-            branch, old, new = record["branch"], record["old"], record["new"]
-            current = self.repo.rev(f"refs/heads/{branch}")
-            if current == old:
-                self._switch(branch, old, new)
-                self.notices.append(f"finished moving {branch} to {new[:12]} after an interruption")
-        journal.clear()
+                self.repo.git("update-ref", "-d", kept, check=False)
+        return ref
 
 
-_AUTH = re.compile(
-    r"Authentication failed|Permission denied|could not read Username|could not read Password|"
-    r"terminal prompts disabled|Host key verification failed|invalid credentials|403 Forbidden",
-    re.IGNORECASE,
-)
+def disk_full_message(problem: OSError) -> str:
+    where = f" while writing {problem.filename}" if problem.filename else ""
+    return f"No space left on device{where}: free some space, then sync again; nothing was changed"
+
+
+def _saving(path: Path) -> bool:
+    """Whether a deleted file is an editor's save in flight: a temp file of its name is beside it
+    (JetBrains moves the note aside to `name___jb_old___`, vim to `name~`)."""
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return False
+    return any(name != path.name and path.name in name and TEMP_FILE.fullmatch(name) for name in names)
+
+
+def _program(child: Child, repo: Repository | None = None) -> str:
+    """A program git ran, named as the user knows it."""
+    if child.kind == "hook":
+        return f"your {child.name} hook ({child.program})"
+    if repo is not None and child.program == repo.setting("core", "askPass"):
+        return f"core.askPass program {child.program}"
+    return f"{child.program} (run by git)"
+
+
+def _asks(child: Child) -> bool:
+    return child.kind == "program"
+
+
+def _hook_words(text: str) -> str:
+    """What a refusing hook said (git's own 'failed to push' line left out)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip() and "failed to push some refs" not in line]
+    lines = [line for line in lines if not line.startswith("hint:")]
+    return shorten("; ".join(lines) if lines else "no reason given", 300)
 
 
 def _first_line(text: str) -> str:

@@ -1,38 +1,82 @@
-"""The git repository that holds a vault: found and read with GitPython, changed through gitcli."""
+"""The git repository that holds a vault, asked and changed only through gitcli (time limits, no prompts)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
+import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from vaultkit.config import SyncSettings
-from vaultkit.gitcli import output_text, run_git
+from vaultkit.gitcli import GitFailed, git_env, output_text, run_git
+
+GITLINK = "160000"  # the mode of a submodule's commit in a tree: no file of this repository
+LOCK_RETRIES = 10  # a foreign index.lock is waited for this many times ...
+LOCK_WAIT = 0.2  # ... this long each time, then vaultkit gives up (and never deletes it)
+
+
+class NotARepository(Exception):
+    pass
+
+
+class IndexLocked(Exception):
+    """Another git holds the index (its index.lock exists) longer than vaultkit waits."""
+
+    def __init__(self, lock: Path) -> None:
+        super().__init__(f"{lock} exists: another git command is running (or crashed); vaultkit never removes it")
 
 
 class Repository:
-    """The git repository holding a vault: GitPython finds it and reads its configuration; commands
-    that change it run through `run_git` for their time limits and process groups."""
+    """Where the repository is, what its configuration says, and git run in it with the user's ssh."""
 
     def __init__(self, vault: Path) -> None:
-        import git
-
         try:
-            self.repo = git.Repo(vault, search_parent_directories=True)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-            raise NotARepository(f"{vault} is not in a git repository") from None
-        if self.repo.bare or self.repo.working_tree_dir is None:
+            found = run_git(vault, "rev-parse", "--is-bare-repository", "--absolute-git-dir", check=False)
+        except OSError as problem:  # no such folder, or no git
+            raise NotARepository(f"{vault} is not in a git repository ({problem.strerror})") from None
+        lines = output_text(found).splitlines()
+        if found.returncode != 0 or len(lines) < 2:
+            raise NotARepository(f"{vault} is not in a git repository")
+        if lines[0] == "true":
             raise NotARepository(f"{vault} is in a bare repository")
-        self.root = Path(self.repo.working_tree_dir)
-        self.git_dir = Path(self.repo.git_dir)
+        top = run_git(vault, "rev-parse", "--show-toplevel", check=False)
+        if top.returncode != 0:
+            raise NotARepository(f"{vault} is not in a git work tree")
+        self.root = Path(output_text(top))
+        self.git_dir = Path(lines[1])
         self.state_dir = self.git_dir / "vaultkit"
+        self.config: dict[str, str] = {}
+        self.env = git_env()
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the configuration again (the user may change it while watch runs)."""
+        done = self.git("config", "-z", "--list", check=False, env=git_env())
+        config: dict[str, str] = {}
+        for item in done.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            key, _, value = item.partition("\n")
+            if key:
+                config[key] = value  # the last one wins, as in git
+        self.config = config
+        self.env = git_env(config.get("core.sshcommand"))
+
+    def setting(self, section: str, name: str, subsection: str | None = None) -> str | None:
+        """One configuration value, as git lists it (section and name in lower case, subsection as is)."""
+        middle = f".{subsection}" if subsection is not None else ""
+        return self.config.get(f"{section.lower()}{middle}.{name.lower()}")
 
     def git(self, *args: str, **options: Any) -> subprocess.CompletedProcess[bytes]:
+        options.setdefault("env", self.env)
         return run_git(self.root, *args, **options)
 
     def out(self, *args: str, **options: Any) -> str:
         return output_text(self.git(*args, **options))
+
+    def with_index(self, index: Path) -> dict[str, str]:
+        """The environment of a git command that works on `index` instead of the user's index."""
+        return {**self.env, "GIT_INDEX_FILE": str(index)}
 
     def scope(self, vault: Path) -> str:
         """The vault's folder relative to the repository root ("" when it is the root)."""
@@ -45,30 +89,112 @@ class Repository:
 
     def upstream(self, branch: str, settings: SyncSettings) -> tuple[str, str] | None:
         """(remote, branch on the remote) to sync with, or None."""
-        reader = self.repo.config_reader()
-        section = f'branch "{branch}"'
-        remote = settings.remote or reader.get_value(section, "remote", default="")
-        merge = reader.get_value(section, "merge", default="")
+        remote = settings.remote or self.setting("branch", "remote", branch) or ""
+        merge = self.setting("branch", "merge", branch) or ""
         if not remote or remote == ".":
             return None
-        if f'remote "{remote}"' not in reader.sections():
+        if self.setting("remote", "url", remote) is None:
             return None
-        name = str(merge).removeprefix("refs/heads/") if merge else branch
-        return str(remote), name
+        name = merge.removeprefix("refs/heads/") if merge else branch
+        return remote, name
 
     def rev(self, name: str) -> str | None:
         done = self.git("rev-parse", "--verify", "--quiet", name + "^{commit}", check=False)
         return output_text(done) if done.returncode == 0 else None
 
-    def blob(self, commit: str, path: str) -> tuple[str, str] | None:
-        """(mode, object id) of `path` in `commit`, or None."""
-        line = self.out("ls-tree", "-z", commit, "--", path).rstrip("\0")
-        if not line:
-            return None
-        meta, _, _ = line.partition("\t")
-        mode, _, oid = meta.split(" ")
-        return mode, oid
+    def tree_of(self, commit: str) -> str:
+        return self.out("rev-parse", commit + "^{tree}")
+
+    def entries(self, tree: str) -> dict[str, tuple[str, str]]:
+        """Every file of a tree (recursively): path -> (mode, object id)."""
+        listed = self.git("ls-tree", "-r", "-z", "--full-tree", tree).stdout.decode("utf-8", "surrogateescape")
+        found: dict[str, tuple[str, str]] = {}
+        for item in listed.split("\0"):
+            if item:
+                meta, _, path = item.partition("\t")
+                mode, _, rest = meta.partition(" ")
+                found[path] = (mode, rest.rpartition(" ")[2])
+        return found
+
+    def changes(self, old: str, new: str, renames: bool = False) -> list[tuple[str, str, str, str, str, list[str]]]:
+        """`git diff-tree -r` from `old` to `new`: (status, old mode, new mode, old id, new id, paths) each;
+        paths holds two entries (from, to) for a rename."""
+        command = ["diff-tree", "-r", "-z", "--raw", "--no-abbrev", "--full-index"]
+        command += ["-M", "--diff-filter=R"] if renames else ["--no-renames"]
+        fields = self.git(*command, old, new).stdout.decode("utf-8", "surrogateescape").split("\0")
+        found = []
+        index = 0
+        while index < len(fields) and fields[index].startswith(":"):
+            old_mode, new_mode, old_id, new_id, status = fields[index][1:].split(" ")
+            count = 2 if status[0] in "RC" else 1
+            found.append((status[0], old_mode, new_mode, old_id, new_id, fields[index + 1 : index + 1 + count]))
+            index += 1 + count
+        return found
+
+    def sizes(self, objects: list[str]) -> int:
+        """The total size in bytes of these objects (blobs) as git stores them."""
+        if not objects:
+            return 0
+        listed = self.git(
+            "cat-file", "--batch-check=%(objectsize)", input_bytes="".join(f"{o}\n" for o in objects).encode()
+        )
+        return sum(int(line) for line in listed.stdout.split() if line.isdigit())
+
+    def hook_path(self, name: str) -> Path:
+        configured = self.setting("core", "hooksPath")
+        folder = Path(os.path.expanduser(configured)) if configured else self.git_dir / "hooks"
+        return (folder if folder.is_absolute() else self.root / folder) / name
+
+    def wait_for_index_lock(self) -> None:
+        """Wait a little for a foreign index.lock to go; IndexLocked when it stays."""
+        lock = self.git_dir / "index.lock"
+        for _ in range(LOCK_RETRIES):
+            if not lock.exists():
+                return
+            time.sleep(LOCK_WAIT)
+        raise IndexLocked(lock)
+
+    def install_index(self, private: Path) -> None:
+        """Make `private` the user's index in one rename, by git's own protocol (index.lock taken
+        exclusively, then renamed over the index); finishes an install that a killed run began."""
+        lock, target = self.git_dir / "index.lock", self.git_dir / "index"
+        if not private.exists():
+            return  # installed already
+        if _same_file(lock, private):
+            os.replace(lock, target)  # a killed run had taken the lock with it
+        elif not _same_file(target, private):
+            for _ in range(LOCK_RETRIES):
+                try:
+                    os.link(private, lock)
+                    break
+                except FileExistsError:
+                    time.sleep(LOCK_WAIT)
+            else:
+                raise IndexLocked(lock)
+            os.replace(lock, target)
+        private.unlink(missing_ok=True)
+
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        return self.git("merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
+
+    def index_matches(self, commit: str, index: Path | None = None) -> bool:
+        """Whether an index (the user's by default) holds exactly `commit`'s tree."""
+        env = self.with_index(index) if index is not None else self.env
+        try:
+            done = self.git("--no-optional-locks", "diff-index", "--cached", "--quiet", commit, env=env, check=False)
+        except GitFailed:
+            return False
+        return done.returncode == 0
 
 
-class NotARepository(Exception):
-    pass
+def _same_file(first: Path, second: Path) -> bool:
+    try:
+        a, b = os.stat(first), os.stat(second)
+    except OSError:
+        return False
+    return (a.st_ino, a.st_dev) == (b.st_ino, b.st_dev)
+
+
+def literal(paths: Iterable[str]) -> bytes:
+    """Paths for git's `--stdin -z` options: NUL-separated, never read as pathspec magic."""
+    return b"".join(path.encode("utf-8", "surrogateescape") + b"\0" for path in paths)

@@ -10,9 +10,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from vaultkit.gitcli import GitFailed, GitTimedOut, output_text, run_git
+from vaultkit.gitcli import GitFailed, GitTimedOut, output_text, run_git, time_limit
 
-TIMEOUT_VARIABLE = "VAULTKIT_GIT_TIMEOUT"
 DEFAULT_TIMEOUT = 10.0
 
 
@@ -44,10 +43,7 @@ def _has_gitignore_between(top: Path, root: Path) -> bool:
 
 def query_timeout() -> float:
     """Seconds a git query of the check path may take (`VAULTKIT_GIT_TIMEOUT`, default 10)."""
-    try:
-        return max(0.1, float(os.environ.get(TIMEOUT_VARIABLE, DEFAULT_TIMEOUT)))
-    except ValueError:
-        return DEFAULT_TIMEOUT
+    return time_limit(DEFAULT_TIMEOUT)
 
 
 def ignored_paths(root: Path, warnings: list[str]) -> Callable[[str], bool] | None:

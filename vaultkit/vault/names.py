@@ -16,11 +16,11 @@ CONFIG_NAMES = (".vaultkit.yaml", "vaultkit.yaml", "pyproject.toml")
 CONFLICT_COPY_PATTERN = re.compile(r"\.conflict-\d{8}-\d{6}(?:-\d+)?(?=\.[^./]*$|$)")
 
 # Names editors write beside a note while saving it: vim (swap, backup, the 4913 probe), emacs
-# (lock and autosave), Kate, LibreOffice locks, browsers' partial downloads, generic temp files.
-# watch never checks them and sync never commits them.
+# (lock and autosave), Kate, JetBrains' safe write, LibreOffice locks, browsers' partial downloads,
+# generic temp files. watch never checks them and sync never commits them.
 TEMP_FILE = re.compile(
     r"(?:.*\.sw[a-p]|.*\.swx|4913|.*~|\.#.*|#.*#|.*\.tmp|.*\.temp|\.~lock\..*|.*\.crdownload|.*\.part|"
-    r".*\.kate-swp|~\$.*|.*\.vaultkit-tmp)",
+    r".*\.kate-swp|.*___jb_(?:tmp|old)___|~\$.*|.*\.vaultkit-tmp)",
     re.IGNORECASE,
 )
 
