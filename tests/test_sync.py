@@ -135,7 +135,7 @@ def test_edit_commit_push_and_fast_forward(world: tuple[Path, Clone, Clone]) -> 
     a.write("笔记.md", "第一行\n第二行\n第三行\n")
     report = a.sync()
     assert (report.state, report.ok, len(report.commits)) == ("pushed", True, 1)
-    assert a.log() == ["vault backup: 2026-11-24 10:15:00 (1 files)", "start"]
+    assert a.log() == ["vault backup: 2026-11-24 10:15:00 (1 file)", "start"]
     assert git(a.path, "log", "-1", "--format=%b").strip() == "M 笔记.md"
     assert git(remote, "rev-parse", "main") == a.head()
     pulled = b.sync()

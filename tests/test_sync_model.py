@@ -19,6 +19,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+
 from gitrepos import CONFLICT_COPY, Clone, GitShim, World
 
 # Every seed that ever failed, kept as a fixed case (seed, steps per sequence, sequences), with what it found.

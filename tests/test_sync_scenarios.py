@@ -17,10 +17,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
 from gitrepos import (
     CONFLICT_COPY,
     FILLER,
     TIMEOUT_VARIABLE,
+    Clone,
     GitShim,
     World,
     fill_disk,
@@ -159,6 +161,59 @@ def test_unicode_twins_are_both_kept_and_reported(world: World) -> None:
         assert {composed, decomposed} <= set(clone.files())
         clashes = [(f["path"], f["line"], f["column"], f["code"]) for f in clone.check() if f["code"] == "VK004"]
         assert sorted(clashes) == sorted([(composed, 1, 1, "VK004"), (decomposed, 1, 1, "VK004")])
+    world.assert_nothing_lost()
+
+
+Shape = Callable[[Clone], object]
+
+# Every other shape of change merge-tree has a conflict type or a rename rule for: what A does (A pushes
+# first), what B does (B merges). After settling, every version either saved is a file in both clones.
+SHAPES: dict[str, tuple[Shape, Shape]] = {
+    "edit-vs-delete": (lambda a: a.write("Note.md"), lambda b: b.delete("Note.md")),
+    "delete-vs-edit": (lambda a: a.delete("Note.md"), lambda b: b.write("Note.md")),
+    "rename-and-edit-vs-delete": (
+        lambda a: (a.rename("Note.md", "Renamed.md"), a.write("Renamed.md")),
+        lambda b: b.delete("Note.md"),
+    ),
+    "two-renames-one-edited": (
+        lambda a: (a.rename("Note.md", "A.md"), a.write("A.md")),
+        lambda b: b.rename("Note.md", "B.md"),
+    ),
+    "folder-moved-two-ways": (
+        lambda a: a.rename("Projects", "Archive/Projects"),
+        lambda b: (b.rename("Projects", "Old/Projects"), b.write("Old/Projects/plan.md")),
+    ),
+    "moved-folder-meets-a-new-note-of-the-same-name": (
+        lambda a: (a.rename("Projects", "Archive"), a.write("Archive/new.md")),
+        lambda b: b.write("Projects/new.md"),
+    ),
+    "edit-inside-a-moved-folder": (
+        lambda a: a.rename("Projects", "Archive/Projects"),
+        lambda b: b.write("Projects/plan.md"),
+    ),
+    "folder-deleted-vs-note-added": (
+        lambda a: a.delete("Projects/plan.md"),
+        lambda b: b.write("Projects/new.md"),
+    ),
+    "file-replaces-folder-vs-edit-inside": (
+        lambda a: (a.delete("Projects/plan.md"), a.write("Projects")),
+        lambda b: b.write("Projects/plan.md"),
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_every_other_merge_shape_keeps_every_version(tmp_path: Path, shape: str) -> None:
+    world = World(
+        tmp_path, seed={".gitignore": "ignored/\n", "Note.md": "seed\n" + FILLER, "Projects/plan.md": "plan\n" + FILLER}
+    )
+    first, second = SHAPES[shape]
+    first(world.a)
+    second(world.b)
+    assert world.a.sync().state == "pushed"
+    merged = world.b.sync()
+    assert merged.ok, merged
+    world.settle()
     world.assert_nothing_lost()
 
 

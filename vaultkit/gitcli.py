@@ -134,13 +134,13 @@ def run_git(
         try:
             out, err = process.communicate(input_bytes, timeout=limit)
         except subprocess.TimeoutExpired:
-            children = _children(trace_file)  # before the kill: what was still running
+            children = _children(trace_file, _ssh_programs(run_env))  # before the kill: what still ran
             _kill_group(process)
             raise GitTimedOut(args, limit, children) from None
         done = subprocess.CompletedProcess(process.args, process.returncode, out, err)
         if check and process.returncode != 0:
             output = "\n".join(part.decode("utf-8", "replace") for part in (err, out) if part.strip())
-            raise GitFailed(args, process.returncode, output, _children(trace_file))
+            raise GitFailed(args, process.returncode, output, _children(trace_file, _ssh_programs(run_env)))
         return done
     finally:
         if trace_file is not None:
@@ -176,8 +176,21 @@ def _trace_file() -> str | None:
     return name
 
 
-def _children(trace_file: str | None) -> list[Child]:
-    """The programs git and its git children started, in order, from the trace2 event stream."""
+def _ssh_programs(env: Mapping[str, str]) -> set[str]:
+    """The programs that are the network for git: ssh, and what the user runs instead of it."""
+    found = {"ssh", "ssh.exe"}
+    for command in (env.get("GIT_SSH_COMMAND"), env.get("GIT_SSH")):
+        if command:
+            with contextlib.suppress(ValueError):
+                words = shlex.split(command)
+                if words:
+                    found.update((words[0], os.path.basename(words[0])))
+    return found
+
+
+def _children(trace_file: str | None, transports: set[str]) -> list[Child]:
+    """The programs git and its git children started, in order, from the trace2 event stream (git's own
+    probe of the ssh command, `ssh -G`, is the transport too)."""
     if trace_file is None:
         return []
     try:
@@ -199,8 +212,11 @@ def _children(trace_file: str | None) -> list[Child]:
             child_class = str(event.get("child_class", ""))
             if child_class == "hook":
                 started[key] = Child("hook", str(event.get("hook_name", program)), program, None)
-            elif child_class.startswith(("transport/", "remote-", "dashed")) or program.startswith(
-                ("git-remote-", "git-upload-pack", "git-receive-pack", "ssh")
+            elif (
+                child_class.startswith(("transport/", "remote-", "dashed"))
+                or program.startswith(("git-remote-", "git-upload-pack", "git-receive-pack"))
+                or program in transports
+                or os.path.basename(program) in transports
             ):
                 started[key] = Child("transport", program, program, None)
             elif program != "git":  # git's own subcommands are not what it waits for

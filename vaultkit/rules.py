@@ -292,6 +292,23 @@ _RULES = [
         "archive/huge-export.md   # 60 MB",
         "Split the note, raise `max_note_size`, or exclude the path.",
     ),
+    Rule(
+        "VK004",
+        "name-clash",
+        "warning",
+        "two files whose paths are equal up to case or Unicode normalization (NFC/NFD)",
+        "Finds files whose paths differ only in upper and lower case (`Note.md`, `note.md`) or only in how "
+        "Unicode writes the same letters (`café.md` composed as NFC and decomposed as NFD, which look the "
+        "same); each is reported and names the other. Folders count too (`Projects/a.md`, `projects/a.md`).",
+        "macOS and Windows cannot hold both files: when the vault is synced or checked out there, one "
+        "overwrites the other. Obsidian compares link targets in exactly this folded form, so `[[Note]]` "
+        "cannot tell the two apart. Such twins usually come from two devices saving the same note "
+        "(a Mac writes NFD names, Linux and Windows NFC), or from a rename that changed only the case.",
+        "Note.md\nnote.md          # the same name in another case\ncaf\u00e9.md\ncafe\u0301.md          "
+        "# é as one code point (NFC), then as e + accent (NFD): they look the same",
+        "Merge the two files into one (keep what you need from each), or rename one of them so the names "
+        "differ in more than case or Unicode form; then sync, so every device gets the change.",
+    ),
 ]
 
 RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}

@@ -6,14 +6,19 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from vaultkit.kinds.clashes import name_clashes
 from vaultkit.model import ConfigError
 from vaultkit.vault import VaultFiles
 from vaultkit.vault.names import CONFLICT_COPY_PATTERN
 
 
 def report_set(root: Path, paths: Sequence[Path], files: VaultFiles) -> set[str]:
-    """The vault-relative paths to report on: files given, everything under folders given, or all."""
+    """The vault-relative paths to report on: files given, everything under folders given, or all (the
+    notes, and the attachments a finding is about: conflict copies, name twins)."""
     copies = [path for path in files.attachments if CONFLICT_COPY_PATTERN.search(path)]
+    if files.attachments:
+        twins = name_clashes([*files.notes, *files.attachments])
+        copies += [path for path in twins if path in files.attachments and path not in copies]
     every = [*files.notes, *files.skipped, *copies]
     if not paths:
         return set(every)

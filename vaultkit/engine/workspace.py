@@ -12,6 +12,7 @@ from vaultkit.engine import suppress
 from vaultkit.engine.dispatch import batches, by_path, kind_named, needed_notes, plan_checks, run_plan
 from vaultkit.engine.memory import paused_gc
 from vaultkit.engine.problems import conflict_copies, name_only, not_in_commit, unreadable
+from vaultkit.kinds.clashes import name_clashes
 from vaultkit.model import Finding, Note
 from vaultkit.resolve import VaultIndex, fold, note_aliases
 from vaultkit.store import cache
@@ -296,6 +297,9 @@ class Workspace:
                     found.extend(entry.findings)
             found.extend(self.files.skipped[path] for path in wanted if path in self.files.skipped)
             found.extend(conflict_copies(wanted))
+            every = tuple(self.vault.files)  # the index's own tuple, not a copy
+            if len(self.vault.by_path) != len(every):  # some paths fold to one: twins (VK004)
+                found.extend(clash for path, clash in name_clashes(every).items() if path in wanted)
             return found
 
     def check(self, notes: Sequence[Note]) -> list[Finding]:

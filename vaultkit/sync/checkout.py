@@ -139,7 +139,7 @@ def _beside(repo: Repository, prefix: str) -> Path:
     folder = private_path(repo, prefix)
     try:
         if os.stat(repo.state_dir).st_dev != os.stat(repo.root).st_dev:
-            folder = repo.root / f".vaultkit-{folder.name}"
+            folder = repo.root / f".vaultkit-{folder.name}"  # state.BESIDE_PREFIXES
     except OSError:
         pass
     return folder

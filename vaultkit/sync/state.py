@@ -24,6 +24,7 @@ from vaultkit.vault.write import write_atomically
 
 FAULT_VARIABLE = "VAULTKIT_SYNC_FAULT"  # tests only: kill this process (or fail as a full disk) at the named step
 PRIVATE_PREFIXES = ("index-", "staging-", "backup-", "scratch-")
+BESIDE_PREFIXES = (".vaultkit-staging-", ".vaultkit-backup-")  # where .git is on another file system
 _numbers = itertools.count(1)
 
 
@@ -125,13 +126,14 @@ def discard(*paths: Path | str | None) -> None:
 def sweep(repo: Repository) -> None:
     """Remove the private files runs killed before they could: called with the lock held and the journal
     settled, so nothing here is in use."""
-    try:
-        entries = list(os.scandir(repo.state_dir))
-    except OSError:
-        return
-    for entry in entries:
-        if entry.name.startswith(PRIVATE_PREFIXES):
-            discard(entry.path)
+    for folder, prefixes in ((repo.state_dir, PRIVATE_PREFIXES), (repo.root, BESIDE_PREFIXES)):
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith(prefixes):
+                discard(entry.path)
 
 
 def faulty(step: str) -> bool:
