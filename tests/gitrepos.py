@@ -486,9 +486,10 @@ def fill_disk(folder: Path, leave: int) -> Path:
 
 
 class GitShim:
-    """A `git` earlier on PATH for one vaultkit run: counts invocations and can SIGKILL the Nth one — before it
-    starts, while it runs, or after it has done its work but before vaultkit hears — or remove files after a
-    `git status` (a file that vanishes between status and add, as an editor's temp file does)."""
+    """A `git` earlier on PATH for one vaultkit run: counts invocations and can SIGKILL one (the Nth, or the
+    first of a subcommand) — before it starts, while it runs, or after it has done its work but before
+    vaultkit hears — or remove files after a `git status` (a file that vanishes between status and add, as
+    an editor's temp file does)."""
 
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -507,6 +508,10 @@ if [ -n "$VK_VANISH" ]; then
       exit $rc
     fi
   done
+fi
+if [ -n "$VK_KILL_MATCH" ] && [ "$1" = "$VK_KILL_MATCH" ] && [ ! -e '{self.counter}.matched' ]; then
+  touch '{self.counter}.matched'
+  VK_KILL_AT=$n
 fi
 if [ "$n" = "$VK_KILL_AT" ]; then
   case "$VK_KILL_WHEN" in
@@ -529,7 +534,10 @@ exec '{REAL_GIT}' "$@"
         script.chmod(0o755)
 
     def env(self, **variables: str) -> dict[str, str]:
+        """The environment for one run: VK_KILL_AT (the Nth git call) or VK_KILL_MATCH (the first call of
+        this subcommand), VK_KILL_WHEN (before, during, after), VK_KILL_DELAY, VK_VANISH (paths, `:`)."""
         self.counter.unlink(missing_ok=True)
+        Path(f"{self.counter}.matched").unlink(missing_ok=True)
         return {"PATH": f"{self.folder}{os.pathsep}{os.environ.get('PATH', '')}", **variables}
 
     def calls(self) -> int:

@@ -303,6 +303,24 @@ def test_killed_at_a_step_is_recovered_by_the_next_run(world: World, step: str) 
     world.assert_nothing_lost()
 
 
+@pytest.mark.parametrize("command", ["commit", "update-ref", "update-index", "checkout-index", "push"])
+def test_a_git_killed_after_it_did_its_work(world: World, command: str) -> None:
+    """git did its step, but vaultkit only sees it killed (an OOM kill, a time limit): vaultkit must find out
+    what really happened, and never be left with an index that looks like the user's staging."""
+    a, b = world.a, world.b
+    b.write("Note.md")
+    assert b.sync().state == "pushed"
+    a.write("mine.md")
+    shim = GitShim(world.tmp / "shim")
+    killed = a.sync(env=shim.env(VK_KILL_MATCH=command, VK_KILL_WHEN="after"))
+    assert "Traceback" not in killed.stderr, killed
+    recovered = a.sync()
+    assert recovered.ok, recovered
+    assert a.git("diff", "--cached", "--name-only") == ""
+    world.settle()
+    world.assert_nothing_lost()
+
+
 def test_recovery_after_read_tree_waits_out_a_brief_foreign_index_lock(world: World) -> None:
     a, b = world.a, world.b
     b.write("Note.md")
@@ -319,6 +337,29 @@ def test_recovery_after_read_tree_waits_out_a_brief_foreign_index_lock(world: Wo
     again = a.sync()
     assert (again.state, again.ok) == ("clean", True), again
     assert a.git("diff", "--cached", "--name-only") == ""
+    world.settle()
+    world.assert_nothing_lost()
+
+
+def test_a_commit_killed_before_its_index_waits_out_a_lasting_foreign_lock(world: World) -> None:
+    """Killed after `git commit`, before the index is put in place; then another git holds index.lock for
+    longer than sync waits: sync says so and changes nothing, and once the lock is gone it finishes the
+    commit — the index holds it, nothing is left looking staged."""
+    a = world.a
+    a.write("mine.md")
+    assert a.sync(fault="after-commit").killed
+    committed = a.head()
+    lock = a.path / ".git" / "index.lock"
+    lock.write_text("another git's", encoding="utf-8")
+    locked = a.sync()
+    assert (locked.state, locked.ok) == ("locked", False), locked
+    assert str(lock) in locked.message and lock.read_text(encoding="utf-8") == "another git's"
+    assert a.head() == committed
+    lock.unlink()
+    finished = a.sync()
+    assert (finished.state, finished.ok) == ("pushed", True), finished
+    assert any("finished a commit that was interrupted" in notice for notice in finished.notices)
+    assert a.git("diff", "--cached", "--name-only") == "" and a.git("status", "--porcelain") == ""
     world.settle()
     world.assert_nothing_lost()
 

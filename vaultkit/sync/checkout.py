@@ -79,9 +79,14 @@ def switch(repo: Repository, journal: Journal, branch: str, old: str, new: str) 
         "place": placed,
         "folders": _existing_folders(repo.root, (change.path for change in files)),
     }
-    journal.write(record)
+    try:
+        journal.write(record)
+    except OSError:
+        discard(index, staging, backups)
+        raise
     try:
         _apply(repo.root, record)
+        journal.write({**record, "placed": True})
     except OSError as problem:
         rollback(repo.root, record)
         journal.clear()
@@ -89,8 +94,6 @@ def switch(repo: Repository, journal: Journal, branch: str, old: str, new: str) 
         if problem.errno == errno.ENOSPC:
             raise CheckoutFailed("disk-full", f"No space left on device while writing {_name(problem)}") from None
         raise CheckoutFailed("merge-failed", f"could not write {_name(problem)}: {problem.strerror}") from None
-    record["placed"] = True
-    journal.write(record)
     finish(repo, journal, record)
 
 

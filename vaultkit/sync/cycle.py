@@ -152,16 +152,28 @@ class Cycle:
                 self.notices.append("an older vaultkit was interrupted here; check `git status` before you commit")
         sweep(self.repo)
 
-    def _recover_commit(self, journal: Journal, record: dict[str, Any]) -> None:
+    def _recover_commit(self, journal: Journal, record: dict[str, Any]) -> str | None:
+        """The commit was made (the branch moved on from `old` by one commit): put the index that holds it
+        in place and return the commit; it was not: forget the private index and return None. The user's
+        index is replaced only while it still holds `old`, so nothing the user staged since is lost."""
         index = Path(record["index"])
         current = self.repo.rev(f"refs/heads/{record['branch']}")
-        if current is not None and current != record["old"]:
-            parent = self.repo.rev(f"{current}^")
-            if parent == (record["old"] or None) and (not index.exists() or self.repo.index_matches(current, index)):
+        made = current is not None and current != record["old"]
+        if made and current is not None and self.repo.rev(f"{current}^") == (record["old"] or None):
+            if not (index.exists() and self.repo.index_matches(current, index)):
+                discard(index)
+                if record["old"] and self.repo.index_matches(record["old"]):
+                    index = private_index(self.repo)
+                    env = self.repo.with_index(index)
+                    self.repo.git("read-tree", "-m", record["old"], current, env=env)
+                    self.repo.git("update-index", "-q", "--refresh", env=env, check=False)
+            if index.exists():
                 self.repo.install_index(index)
                 self.notices.append(f"finished a commit that was interrupted ({current[:12]})")
+                self.commits.append(current)
         journal.clear()
         discard(index)
+        return current if made and self.commits[-1:] == [current] else None
 
     # --- preconditions ----------------------------------------------------------------------------
 
@@ -206,10 +218,12 @@ class Cycle:
             fault("after-add")
             head = self.repo.rev("HEAD")
             if not staged or (head is not None and self.repo.index_matches(head, index)):
+                discard(index)
                 return
-            self._commit_index(branch, head, index, staged)
-        finally:
+        except BaseException:
             discard(index)
+            raise
+        self._commit_index(branch, head, index, staged)
 
     def _commit_index(self, branch: str, head: str | None, index: Path, staged: list[tuple[str, str]]) -> None:
         count = len(staged)
@@ -220,18 +234,21 @@ class Cycle:
         body = "\n".join(f"{status} {path}" for status, path in staged)
         verify = [] if self.settings.verify else ["--no-verify"]
         journal = Journal(self.repo)
-        journal.write({"step": "commit", "branch": branch, "old": head or "", "index": str(index)})
+        record = {"step": "commit", "branch": branch, "old": head or "", "index": str(index)}
+        journal.write(record)
         try:
             self.repo.git(
                 "commit", "--quiet", *verify, "-m", subject, "-m", body, env=self.repo.with_index(index), trace=True
             )
         except GitFailed as failure:
-            journal.clear()
-            raise Problem("commit-failed", self._commit_refusal(failure)) from None
-        fault("after-commit")
-        self.repo.install_index(index)
-        journal.clear()
+            # a git killed (or timed out) after it made the commit: what happened is read from the branch
+            if self._recover_commit(journal, record) is None:
+                raise Problem("commit-failed", self._commit_refusal(failure)) from None
+            return
         self.commits.append(self.repo.out("rev-parse", "HEAD"))
+        fault("after-commit")
+        self.repo.install_index(index)  # IndexLocked: the journal and the index wait for the next run
+        journal.clear()
 
     def _commit_refusal(self, failure: GitFailed) -> str:
         if isinstance(failure, GitTimedOut):
