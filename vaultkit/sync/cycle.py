@@ -320,10 +320,12 @@ class Cycle:
                 if len(batch) > 1:
                     middle = len(batch) // 2
                     pending += [batch[middle:], batch[:middle]]
+                elif self._in_index(index, batch[0][1]):
+                    staged.append(batch[0])  # git was killed after it had staged the path
                 elif os.path.lexists(self.repo.root / batch[0][1]):
                     self.refused.append(batch[0][1])
                     self.notices.append(f"not committed: {batch[0][1]}: git refused it ({failure.reason})")
-                else:
+                elif batch[0][0] != "D":
                     self._vanished(batch[0][1])
                 continue
             for status, path in batch:
@@ -333,6 +335,15 @@ class Cycle:
                     staged.append((status, path))
         staged.sort(key=lambda item: item[1])
         return staged
+
+    def _in_index(self, index: Path, path: str) -> bool:
+        """Whether `index` already holds `path` as it is on disk (or, for a deleted file, not at all)."""
+        env = self.repo.with_index(index)
+        listed = self.repo.out("--literal-pathspecs", "ls-files", "-z", "--", path, env=env, check=False)
+        if not os.path.lexists(self.repo.root / path):
+            return not listed
+        same = self.repo.git("--literal-pathspecs", "diff-files", "--quiet", "--", path, env=env, check=False)
+        return bool(listed) and same.returncode == 0
 
     def _vanished(self, path: str) -> None:
         self.notices.append(f"skipped {path}: it vanished before it could be committed")
