@@ -681,6 +681,7 @@ def test_unrelated_history_names_a_backup_ref_that_exists(world: World) -> None:
     assert len(named) == 1, result
     assert a.git("rev-parse", "--verify", named[0]) == a.head()
     assert git(world.remote, "log", "--format=%s", "main").splitlines() == ["start"]  # never forced
+    assert a.read("mine.md") in world.ledger.labels and a.git("status", "--porcelain") == ""
 
 
 def test_the_default_commit_subject_counts_files(world: World) -> None:

@@ -7,7 +7,7 @@ merge-tree moved into a renamed folder stays where it moved. Then the result che
 hold one side's version or a clean content merge (nothing with conflict markers is kept), and every version
 either side saved since the merge base (every file added or changed, renamed or not) must be a file of the
 merged tree — the same bytes at any path, or part of a clean content merge of its path — and any that is
-not, for whatever reason merge-tree had, is added as a conflict copy.
+not, for whatever reason merge-tree had, is put back at its path (when free) or beside it as a copy.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def merge(repo: Repository, ours: str, theirs: str, stamp: str, taken: Callable[
     _separate_files_from_folders(final, naming, result)
     automerged = {paths[0] for paths, kind in reply.messages if kind == "Auto-merging"} - set(reply.stages)
     for path, entry in _check(repo, ours, theirs, final, automerged):
-        naming.copy(path, entry, result)
+        naming.place(path, entry, result)  # back at its path when that is free, else beside it
     _separate_files_from_folders(final, naming, result)
     result.tree = _write_tree(repo, final)
     return result
