@@ -500,6 +500,7 @@ class GitShim:
             f"""#!/bin/sh
 n=$(( $(cat '{self.counter}' 2>/dev/null || echo 0) + 1 ))
 echo $n > '{self.counter}'
+echo "$n $*" >> '{self.counter}.log'
 if [ -n "$VK_VANISH" ]; then
   for arg in "$@"; do
     if [ "$arg" = status ]; then
@@ -536,12 +537,17 @@ exec '{REAL_GIT}' "$@"
     def env(self, **variables: str) -> dict[str, str]:
         """The environment for one run: VK_KILL_AT (the Nth git call) or VK_KILL_MATCH (the first call of
         this subcommand), VK_KILL_WHEN (before, during, after), VK_KILL_DELAY, VK_VANISH (paths, `:`)."""
-        self.counter.unlink(missing_ok=True)
-        Path(f"{self.counter}.matched").unlink(missing_ok=True)
+        for leftover in (self.counter, Path(f"{self.counter}.matched"), Path(f"{self.counter}.log")):
+            leftover.unlink(missing_ok=True)
         return {"PATH": f"{self.folder}{os.pathsep}{os.environ.get('PATH', '')}", **variables}
 
     def calls(self) -> int:
         return int(self.counter.read_text()) if self.counter.exists() else 0
+
+    def log(self) -> str:
+        """The git commands of the last run, numbered (for a failure's message)."""
+        log = Path(f"{self.counter}.log")
+        return log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
 
 
 def hook_script(body: str, env: Mapping[str, str]) -> str:

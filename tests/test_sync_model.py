@@ -36,6 +36,7 @@ SHORT_RUN: list[tuple[int, int, int]] = []
 # bug they found also has a scenario test of its own in test_sync_scenarios.py.
 FAILED_LONG_SEEDS: list[tuple[int, int, int]] = [
     (1018, 20, 3),  # `git commit` killed after it committed: the index was left behind HEAD, "staged changes"
+    (2005, 20, 3),  # a killed `rev-parse` in recovery read as "no such branch": the finished commit was dropped
 ]
 LONG_RUN_SECONDS = 600.0
 
@@ -194,7 +195,11 @@ class Sequence:
             delay = f"{self.rng.choice([0, 0.005, 0.02, 0.05]):g}"
             env = self.shim.env(VK_KILL_AT=str(at), VK_KILL_WHEN=when, VK_KILL_DELAY=delay)
             result = clone.sync(env=env)
-            self.note(f"{clone.name}: sync, git call {at} killed {when} ({delay} s) -> {result.state or result.code}")
+            killed = next((line for line in self.shim.log().splitlines() if line.split(" ", 1)[0] == str(at)), "-")
+            self.note(
+                f"{clone.name}: sync, git call {at} killed {when} ({delay} s) -> {result.state or result.code}"
+                f" [{killed[:80]}]"
+            )
         else:
             delay = self.rng.uniform(0.05, 0.6)
             process = clone.start_sync()

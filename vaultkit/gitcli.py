@@ -114,7 +114,9 @@ def run_git(
 ) -> subprocess.CompletedProcess[bytes]:
     """git in its own process group, killed with its children when its time limit runs out.
 
-    `trace`: record the programs git starts (hooks, transports, helpers), for the failure's message."""
+    GitFailed when git fails (with `check`) or is killed by a signal (always: a killed git's exit status
+    answers nothing). `trace`: record the programs git starts (hooks, transports, helpers), for the
+    failure's message."""
     limit = time_limit(timeout)
     run_env = dict(env) if env is not None else git_env()
     trace_file = _trace_file() if trace else None
@@ -138,7 +140,7 @@ def run_git(
             _kill_group(process)
             raise GitTimedOut(args, limit, children) from None
         done = subprocess.CompletedProcess(process.args, process.returncode, out, err)
-        if check and process.returncode != 0:
+        if process.returncode != 0 and (check or process.returncode < 0):  # killed by a signal: no answer
             output = "\n".join(part.decode("utf-8", "replace") for part in (err, out) if part.strip())
             raise GitFailed(args, process.returncode, output, _children(trace_file, _ssh_programs(run_env)))
         return done

@@ -106,6 +106,7 @@ def finish(repo: Repository, journal: Journal, record: dict[str, Any]) -> None:
     repo.install_index(index)
     current = repo.rev(f"refs/heads/{record['branch']}")
     if current == record["old"]:
+        repo.ref_lock(record["branch"], record["new"])  # an update-ref killed half-way left its lock
         repo.git("update-ref", "-m", "vaultkit sync", f"refs/heads/{record['branch']}", record["new"], record["old"])
     fault("after-update-ref")
     journal.clear()

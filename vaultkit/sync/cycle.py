@@ -157,7 +157,18 @@ class Cycle:
         in place and return the commit; it was not: forget the private index and return None. The user's
         index is replaced only while it still holds `old`, so nothing the user staged since is lost."""
         index = Path(record["index"])
-        current = self.repo.rev(f"refs/heads/{record['branch']}")
+        branch = record["branch"]
+        current = self.repo.rev(f"refs/heads/{branch}")
+        lock = self.repo.common_dir / "refs" / "heads" / f"{branch}.lock"
+        if current == (record["old"] or None) and lock.exists() and index.exists():
+            # a `git commit` killed while it moved the branch: the commit in its lock file is ours when it
+            # holds exactly the private index, on top of `old`
+            held = lock.read_text(encoding="ascii", errors="replace").strip()
+            parent = self.repo.rev(f"{held}^") if re.fullmatch(r"[0-9a-f]{40,64}", held) else None
+            if parent == (record["old"] or None) and self.repo.index_matches(held, index):
+                self.repo.ref_lock(branch, held)
+                self.repo.git("update-ref", "-m", "commit: vaultkit", f"refs/heads/{branch}", held, record["old"])
+                current = held
         made = current is not None and current != record["old"]
         if made and current is not None and self.repo.rev(f"{current}^") == (record["old"] or None):
             if not (index.exists() and self.repo.index_matches(current, index)):

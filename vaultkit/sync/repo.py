@@ -46,6 +46,8 @@ class Repository:
             raise NotARepository(f"{vault} is not in a git work tree")
         self.root = Path(output_text(top))
         self.git_dir = Path(lines[1])
+        common = run_git(vault, "rev-parse", "--path-format=absolute", "--git-common-dir", check=False)
+        self.common_dir = Path(output_text(common)) if common.returncode == 0 else self.git_dir
         self.state_dir = self.git_dir / "vaultkit"
         self.config: dict[str, str] = {}
         self.env = git_env()
@@ -101,6 +103,19 @@ class Repository:
     def rev(self, name: str) -> str | None:
         done = self.git("rev-parse", "--verify", "--quiet", name + "^{commit}", check=False)
         return output_text(done) if done.returncode == 0 else None
+
+    def ref_lock(self, branch: str, wanted: str) -> bool:
+        """Remove the lock file a killed git left on `branch` while moving it to `wanted` (git writes the
+        new value into the lock first, so a lock that holds `wanted` is vaultkit's own); True if it did."""
+        lock = self.common_dir / "refs" / "heads" / f"{branch}.lock"
+        try:
+            held = lock.read_text(encoding="ascii", errors="replace").strip()
+        except OSError:
+            return False
+        if held != wanted:
+            return False
+        lock.unlink(missing_ok=True)
+        return True
 
     def tree_of(self, commit: str) -> str:
         return self.out("rev-parse", commit + "^{tree}")
@@ -175,15 +190,17 @@ class Repository:
         private.unlink(missing_ok=True)
 
     def is_ancestor(self, older: str, newer: str) -> bool:
-        return self.git("merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
+        done = self.git("merge-base", "--is-ancestor", older, newer, check=False)
+        if done.returncode not in (0, 1):
+            raise GitFailed(("merge-base",), done.returncode, done.stderr.decode("utf-8", "replace"))
+        return done.returncode == 0
 
     def index_matches(self, commit: str, index: Path | None = None) -> bool:
         """Whether an index (the user's by default) holds exactly `commit`'s tree."""
         env = self.with_index(index) if index is not None else self.env
-        try:
-            done = self.git("--no-optional-locks", "diff-index", "--cached", "--quiet", commit, env=env, check=False)
-        except GitFailed:
-            return False
+        done = self.git("--no-optional-locks", "diff-index", "--cached", "--quiet", commit, env=env, check=False)
+        if done.returncode not in (0, 1):
+            raise GitFailed(("diff-index",), done.returncode, done.stderr.decode("utf-8", "replace"))
         return done.returncode == 0
 
 
