@@ -241,7 +241,7 @@ def test_random_sequences_keep_every_version(tmp_path: Path, seed: int, steps: i
 @pytest.mark.slow
 def test_random_sequences_keep_every_version_long(tmp_path: Path) -> None:
     for seed, steps, sequences in FAILED_LONG_SEEDS:
-        run_seed(tmp_path / str(seed), seed, steps, sequences)
+        run_seed(tmp_path / f"fixed-{seed}", seed, steps, sequences)
     deadline = time.monotonic() + LONG_RUN_SECONDS
     seed = 2000
     while time.monotonic() < deadline:
