@@ -84,7 +84,7 @@ def test_unquoted_yes_is_text_and_the_message_says_so(tmp_path: Path, cli: CLI) 
             "pub/full.md": "---\ndg-publish: yes\nnested: {a: 1}\n---\n",  # outside the subset: the PyYAML reader
             "pub/list.md": "---\ndg-publish: [yes]\n---\n",
             "pub/true.md": "---\ndg-publish: true\n---\n",
-            "pub/TRUE.md": "---\ndg-publish: TRUE\n---\n",
+            "pub/upper.md": "---\ndg-publish: TRUE\n---\n",  # not TRUE.md: a case twin of true.md is VK004
             "pub/json.md": '---\n{"dg-publish":true}\n---\n',
         },
     )
