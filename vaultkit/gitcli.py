@@ -43,6 +43,7 @@ class Child(NamedTuple):
 class GitFailed(Exception):
     def __init__(self, args: Sequence[str], code: int, output: str, children: Sequence[Child] = ()) -> None:
         super().__init__(f"git {' '.join(args)}: {shorten(output.strip(), 300)}")
+        self.command = args[0] if args else "git"
         self.code = code
         self.output = output
         self.children = tuple(children)

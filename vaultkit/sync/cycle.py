@@ -118,7 +118,7 @@ class Cycle:
         except IndexLocked as locked:
             return self.report("locked", False, str(locked))
         except GitTimedOut as failure:
-            return self.report("error", False, f"git {failure.args[0]} did not finish in {failure.limit:g} s")
+            return self.report("error", False, f"git {failure.command} did not finish in {failure.limit:g} s")
         except GitFailed as failure:
             state = "disk-full" if "No space left" in failure.output else "error"
             return self.report(state, False, f"git failed: {failure.reason}")
@@ -419,11 +419,9 @@ class Cycle:
         if isinstance(failure, GitTimedOut):
             waiting = failure.waiting_for()
             if waiting is not None:
-                return Problem(
-                    "hook-timeout",
-                    f"{committed}; {_program(waiting, self.repo)} did not finish in {failure.limit:g} s"
-                    + (" (it asks for credentials, and vaultkit runs git without prompts)" if _asks(waiting) else ""),
-                )
+                asks = " (it asks for credentials; git runs without prompts here)" if waiting.kind == "program" else ""
+                message = f"{committed}; {_program(waiting, self.repo)} did not finish in {failure.limit:g} s{asks}"
+                return Problem("hook-timeout", message)
             return Problem("offline", f"{committed}; {remote} did not answer in {failure.limit:g} s")
         hook = failure.failed_hook()
         if hook is not None:
@@ -490,7 +488,7 @@ class Cycle:
     def push(self, remote: str, name: str) -> bool:
         """True when pushed; False when the remote moved meanwhile (fetch, integrate and try again)."""
         try:
-            done = self.repo.git(
+            self.repo.git(
                 "push",
                 "--porcelain",
                 remote,
@@ -508,7 +506,6 @@ class Cycle:
                 committed = self._committed("committed locally")
                 raise Problem("refused", f"{committed}; {remote} refused the push: {reason}") from None
             raise self._network_problem(failure, remote, name) from None
-        del done
         return True
 
     def verify(self, remote: str, name: str, tracking: str) -> None:
@@ -557,10 +554,6 @@ def _program(child: Child, repo: Repository | None = None) -> str:
     if repo is not None and child.program == repo.setting("core", "askPass"):
         return f"core.askPass program {child.program}"
     return f"{child.program} (run by git)"
-
-
-def _asks(child: Child) -> bool:
-    return child.kind == "program"
 
 
 def _hook_words(text: str) -> str:
