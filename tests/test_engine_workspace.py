@@ -8,7 +8,7 @@ from pathlib import Path
 from vaultkit.config import Selection, load_config
 from vaultkit.engine import Workspace, check_vault
 
-from conftest import write_vault
+from conftest import with_checks, write_vault
 
 
 def report(workspace: Workspace) -> list[tuple[str, int, int, str]]:
@@ -53,6 +53,102 @@ def test_unchanged_refresh_recomputes_nothing(tmp_path: Path) -> None:
     workspace.refresh()
     report(workspace)
     assert workspace.refresh(["a.md"]) == set()  # read again, same bytes: nothing to do
+
+
+def followed(root: Path) -> Workspace:
+    """A workspace as watch keeps it: checked once, then following changes one at a time."""
+    workspace = Workspace(load_config(vault=root), use_cache=False, tracking=True)
+    workspace.refresh()
+    report(workspace)
+    workspace.follow()
+    return workspace
+
+
+def test_a_folder_an_event_names_is_looked_at_not_dropped(tmp_path: Path) -> None:
+    root = write_vault(tmp_path / "v", {"Notes/a.md": "[[missing one]]\n", "Notes/b.md": "[[missing two]]\n"})
+    workspace = followed(root)
+    with open(root / "Notes" / "b.md", "a", encoding="utf-8") as handle:
+        handle.write("more\n")
+    refreshed = workspace.refresh_paths(["Notes", "Notes/b.md"])  # the folder's own event came along
+    assert (refreshed.invalid, refreshed.added, refreshed.removed) == ({"Notes/b.md"}, set(), set())
+    assert report(workspace) == [("Notes/a.md", 1, 1, "LK001"), ("Notes/b.md", 1, 1, "LK001")]
+
+
+def test_a_refresh_rechecks_only_the_notes_a_change_can_affect(tmp_path: Path) -> None:
+    notes = {
+        "hub.md": "# Hub\n",
+        "one/a.md": "[[hub]]\n",
+        "one/two/b.md": "[[hub#Hub]]\n",
+        "one/two/three/c.md": "[[hubb]]\n",  # unresolved: did you mean [[hub]]?
+        "box/x.md": "[[y]]\n",
+        "box/y.md": "[[x]]\n",
+        "far/by-name.md": "[[x]] [[y]]\n",
+        "far/by-path.md": "[[box/x]]\n",
+        "far/other.md": "[[a]]\n",
+    }
+    root = write_vault(tmp_path / "v", notes)
+    workspace = followed(root)
+
+    (root / "one/two/three/c.md").write_text("[[hubb]] [[a]]\n", encoding="utf-8")
+    assert workspace.refresh_paths(["one/two/three/c.md"]).invalid == {"one/two/three/c.md"}
+    report(workspace)
+
+    write_vault(root, {"new/folder/hubb.md": "# Hubb\n"})  # a name linked to, and one near another
+    refreshed = workspace.refresh_paths(["new", "new/folder", "new/folder/hubb.md"])
+    assert refreshed.invalid == {"new/folder/hubb.md", "one/two/three/c.md"}
+    assert refreshed.added == {"new/folder/hubb.md"}
+    report(workspace)
+
+    (root / "box").rename(root / "crate")  # x and y keep their names: only links by path see it
+    refreshed = workspace.refresh_paths(["box", "crate"])
+    assert refreshed.invalid == {"crate/x.md", "crate/y.md", "far/by-path.md"}
+    assert refreshed.removed == {"box/x.md", "box/y.md"}
+    assert report(workspace) == [("far/by-path.md", 1, 1, "LK001")]
+
+    (root / "hub.md").unlink()
+    assert workspace.refresh_paths(["hub.md"]).invalid == {"one/a.md", "one/two/b.md"}
+    assert report(workspace) == [
+        ("far/by-path.md", 1, 1, "LK001"),
+        ("one/a.md", 1, 1, "LK001"),
+        ("one/two/b.md", 1, 1, "LK001"),
+    ]
+
+
+def test_a_permalink_check_rechecks_the_notes_sharing_a_permalink_that_changed(tmp_path: Path) -> None:
+    check = "kind: frontmatter\nname: pages\nschema: {}\npermalink: {key: permalink, template: '/{path}/'}\n"
+    root = with_checks(tmp_path / "v", pages=check)
+    write_vault(
+        root,
+        {
+            "a.md": "---\npermalink: /x/\n---\n# A\n",
+            "b.md": "---\npermalink: /x/\n---\n# B\n",
+            "c.md": "---\npermalink: /c/\n---\n# C\n",
+            "d.md": "# D\n",
+        },
+    )
+    workspace = followed(root)
+    (root / "a.md").write_text("---\npermalink: /x/\n---\n# A, renamed\n", encoding="utf-8")
+    assert workspace.refresh_paths(["a.md"]).invalid == {"a.md"}  # its permalink is the same
+    report(workspace)
+    (root / "c.md").write_text("---\npermalink: /x/\n---\n# C\n", encoding="utf-8")
+    assert workspace.refresh_paths(["c.md"]).invalid == {"a.md", "b.md", "c.md"}
+    assert [code for *_, code in report(workspace)] == ["FM005", "FM006", "FM005", "FM006", "FM005", "FM006"]
+    (root / "b.md").unlink()
+    assert workspace.refresh_paths(["b.md"]).invalid == {"a.md", "c.md"}
+    report(workspace)
+
+
+def test_links_into_a_note_that_moved_follow_it(tmp_path: Path) -> None:
+    """Found by seeds 100, 102 and 105 of the watch oracle: a note not checked again when the note it
+    links to moved must still be checked again when that note's headings change later."""
+    root = write_vault(tmp_path / "v", {"box/x.md": "# X\n## Sub\n", "far/by-name.md": "[[x#Sub]] [[x]]\n"})
+    workspace = followed(root)
+    (root / "box").rename(root / "crate")
+    assert workspace.refresh_paths(["box", "crate"]).invalid == {"crate/x.md"}  # [[x]] leads to it still
+    assert report(workspace) == []
+    (root / "crate" / "x.md").write_text("# X\n", encoding="utf-8")
+    assert workspace.refresh_paths(["crate/x.md"]).invalid == {"crate/x.md", "far/by-name.md"}
+    assert report(workspace) == [("far/by-name.md", 1, 1, "LK002")]
 
 
 def test_excluded_files_are_link_targets_as_they_come_and_go(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from vaultkit.model import Note, strip_md
 
@@ -58,29 +58,101 @@ UNRESOLVED = Resolution(None)
 class VaultIndex:
     """All files of the vault, the parsed notes, and the lookups link resolution needs."""
 
-    files: Iterable[str]  # every file in the vault, notes and attachments, vault-relative
+    files: Iterable[str]  # every file in the vault, notes and attachments, vault-relative (kept current)
     notes: Mapping[str, Note]
     by_name: dict[str, list[str]] = field(init=False)  # folded file name -> paths
     _folded: dict[str, str] = field(init=False)  # path -> folded path
     by_path: dict[str, str] = field(init=False)
     # (path, aliases) of every note, when something cheaper than parsing every note knows them
     aliases_of: Callable[[], Iterable[tuple[str, Sequence[str]]]] | None = None
-    memo: dict[str, object] = field(init=False, default_factory=dict)  # lookups built on first use
+    memo: dict[str, object] = field(init=False, default_factory=dict)  # lookups built on first use (see update)
     _cache: dict[tuple[str, str], Resolution] = field(init=False, default_factory=dict)
     _anywhere: dict[str, Resolution] = field(init=False, default_factory=dict)  # the same from every folder
     _sections: dict[str, list[tuple[int, str]]] = field(init=False, default_factory=dict)
-    _aliases: dict[str, str] | None = field(init=False, default=None)
+    _aliases: dict[str, set[str]] | None = field(init=False, default=None)  # folded alias -> notes listing it
+    _twins: dict[str, list[str]] = field(init=False)  # folded path -> the files holding it, when several do
 
     def __post_init__(self) -> None:
-        files = self.files = tuple(self.files)
+        files = tuple(self.files)
         joined = "\n".join(files)  # folded in one pass: '\n' changes no neighbour (unless a name holds one)
         one_pass = joined.count("\n") == len(files) - 1
         folded = fold(joined).split("\n") if one_pass else [fold(path) for path in files]
         self._folded = dict(zip(files, folded, strict=True))
+        self.files = self._folded.keys()
         self.by_path = dict(zip(folded, files, strict=True))
         self.by_name = {}
         for path, key in zip(files, folded, strict=True):
             self.by_name.setdefault(key.rpartition("/")[2], []).append(path)
+        self._twins = {}
+        if len(self.by_path) != len(files):  # paths equal up to case or Unicode form (VK004)
+            for path, key in zip(files, folded, strict=True):
+                self._twins.setdefault(key, []).append(path)
+            self._twins = {key: paths for key, paths in self._twins.items() if len(paths) > 1}
+
+    @property
+    def has_twins(self) -> bool:
+        return bool(self._twins)
+
+    def twins(self, path: str) -> tuple[str, ...]:
+        """The files whose path equals this one's up to case or Unicode form, itself included, when there
+        are several (else none)."""
+        return tuple(self._twins.get(self._folded.get(path) or fold(path), ()))
+
+    def holding(self, path: str) -> tuple[str, ...]:
+        """The files whose path folds to this one's: its twins, or the one file, or none."""
+        key = self._folded.get(path) or fold(path)
+        twins = self._twins.get(key)
+        if twins:
+            return tuple(twins)
+        return (self.by_path[key],) if key in self.by_path else ()
+
+    def update(self, added: Iterable[str], removed: Iterable[str]) -> None:
+        """Files appeared and went away (watch): the index follows, at a cost of the files changed.
+
+        What resolutions were learnt is forgotten (each is cheap to learn again); a lookup in `memo`
+        follows the change of names if it can (`FollowsNames`), else it is dropped and built again."""
+        names_before = {self._folded[path].rpartition("/")[2] for path in removed if path in self._folded}
+        for path in removed:
+            key = self._folded.pop(path, None)
+            if key is None:
+                continue
+            twins = self._twins.get(key)
+            if twins is None:
+                del self.by_path[key]
+            else:  # the last of the others by path holds the folded path, as when the index is built
+                twins.remove(path)
+                self.by_path[key] = max(twins)
+                if len(twins) == 1:
+                    del self._twins[key]
+            name = key.rpartition("/")[2]
+            paths = self.by_name[name]
+            paths.remove(path)
+            if not paths:
+                del self.by_name[name]
+            self._sections.pop(path, None)
+        new_names = set()
+        for path in added:
+            if path in self._folded:
+                continue
+            key = self._folded[path] = fold(path)
+            if key in self.by_path:
+                twins = self._twins.setdefault(key, [self.by_path[key]])
+                twins.append(path)
+                self.by_path[key] = max(twins)
+            else:
+                self.by_path[key] = path
+            name = key.rpartition("/")[2]
+            if name not in self.by_name:
+                new_names.add(name)
+            self.by_name.setdefault(name, []).append(path)
+        self._cache.clear()
+        self._anywhere.clear()
+        gone_names = {name for name in names_before if name not in self.by_name}
+        self.memo = {
+            key: lookup
+            for key, lookup in self.memo.items()
+            if isinstance(lookup, FollowsNames) and lookup.names_changed(new_names - gone_names, gone_names)
+        }
 
     def resolve(self, target: str, source: str) -> Resolution:
         """Where `[[target]]` written in note `source` leads."""
@@ -140,12 +212,23 @@ class VaultIndex:
                     found.append((key, path))
         return found
 
-    def forget(self, paths: Iterable[str], aliases_changed: bool) -> None:
-        """Drop what was learnt from notes whose content changed (the set of files is the same)."""
+    def forget(self, paths: Iterable[str]) -> None:
+        """Drop what was learnt from notes whose content changed (their aliases: `set_aliases`)."""
         for path in paths:
             self._sections.pop(path, None)
-        if aliases_changed:
-            self._aliases = None
+
+    def set_aliases(self, path: str, old: Sequence[str], new: Sequence[str]) -> None:
+        """A note's frontmatter aliases changed (or the note came or went: no aliases on that side)."""
+        if self._aliases is None or tuple(old) == tuple(new):
+            return
+        for alias in old:
+            owners = self._aliases.get(fold(alias))
+            if owners is not None:
+                owners.discard(path)
+                if not owners:
+                    del self._aliases[fold(alias)]
+        for alias in new:
+            self._aliases.setdefault(fold(alias), set()).add(path)
 
     def has_heading(self, note: Note, anchor: str) -> bool:
         """`#A#B`: heading B inside the section of heading A (any depth), as Obsidian reads it."""
@@ -167,14 +250,25 @@ class VaultIndex:
         return block.lower() in note.block_ids
 
     def alias_target(self, target: str) -> str | None:
-        """The note that lists `target` among its frontmatter `aliases`, if any."""
+        """The note that lists `target` among its frontmatter `aliases`, if any (several: the first by path,
+        whatever order the notes were read in)."""
         if self._aliases is None:
             self._aliases = {}
             listed = self.aliases_of() if self.aliases_of else ((p, note_aliases(n)) for p, n in self.notes.items())
             for path, aliases in listed:
                 for alias in aliases:
-                    self._aliases.setdefault(fold(alias), strip_md(path))
-        return self._aliases.get(fold(target))
+                    self._aliases.setdefault(fold(alias), set()).add(path)
+        owners = self._aliases.get(fold(target))
+        return strip_md(min(owners)) if owners else None
+
+
+@runtime_checkable
+class FollowsNames(Protocol):
+    """A lookup over the vault's file names (kept in `VaultIndex.memo`) that can follow a change of them."""
+
+    def names_changed(self, added: set[str], removed: set[str]) -> bool:
+        """Take in the folded file names that appeared and disappeared; False: rebuild me instead."""
+        ...
 
 
 def note_aliases(note: Note) -> tuple[str, ...]:

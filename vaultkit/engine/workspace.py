@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import partial
-from typing import Any
+from functools import lru_cache, partial
+from typing import Any, NamedTuple
 
 from vaultkit.config import Config, Selection
 from vaultkit.engine import suppress
+from vaultkit.engine.backlinks import Backlinks
 from vaultkit.engine.dispatch import batches, by_path, kind_named, needed_notes, plan_checks, run_plan
 from vaultkit.engine.memory import paused_gc
 from vaultkit.engine.problems import conflict_copies, name_only, not_in_commit, unreadable
@@ -18,10 +19,23 @@ from vaultkit.resolve import VaultIndex, fold, note_aliases
 from vaultkit.store import cache
 from vaultkit.vault import NoteFile, VaultFiles, read_note, rescan_paths, scan_vault
 from vaultkit.vault.names import nfc
+from vaultkit.vault.scan import Rescan
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total): "indexing", "checking"
 PARALLEL_MIN_NOTES = 1500  # below this, forking a second process costs more than it saves
 REMOVAL_CODES = frozenset({"LK001", "LK002", "LK003", "LK005"})  # what deleting or renaming a file can cause
+PATH_CODES = frozenset({"LK005", "LK007"})  # findings whose message names the path of the file a link leads to
+
+
+class Refreshed(NamedTuple):
+    """What a refresh of some paths changed: the notes to check again, and the paths whose findings
+    come or go with the files themselves."""
+
+    invalid: set[str]  # notes whose findings must be recomputed
+    added: set[str]  # files that appeared (notes and attachments)
+    removed: set[str]  # files that went away: their findings go with them
+    skipped: set[str]  # files whose VK003 (never opened) came or went
+    clashing: frozenset[str] = frozenset()  # files whose VK004 (a twin up to case or Unicode form) may change
 
 
 class Workspace:
@@ -43,22 +57,28 @@ class Workspace:
         self.loaded: dict[str, Note] = {}  # what the checks see of other notes: these, and the facts of the
         # notes the other process of a cold start parsed (all but their links)
         self.files = VaultFiles()
-        self.all_files: frozenset[str] = frozenset()
+        self.all_files: set[str] = set()  # notes and attachments as of the last refresh
         self._vault: VaultIndex | None = None  # built when a check needs it: not for an unchanged vault
         self._scanned = False
         self._fingerprint = config.fingerprint()
         self._templates = config.template_globs
         self._text_checks = [check for check in config.checks if kind_named(check.kind).needs_text]
         self._permalink_checks = [check for check in config.checks if getattr(check.params, "permalink", None)]
+        self._permalink_keys = {check.params.permalink.key for check in self._permalink_checks}
+        self._permalinks_moved: set[str] | None = set()  # in a refresh: permalinks that came or went (None: unknown)
         self._written_ns = 0
         self._dirty = False
         self._links: dict[str, cache.LinkFacts] | None = {}  # None: on disk, not read yet
         self._links_changed: dict[str, cache.LinkFacts | None] = {}  # since the last save (None: gone)
+        self._asking: dict[str, frozenset[str]] = {}  # note -> folded names its unresolved links ask for
+        self._backlinks: Backlinks | None = None  # watch's indexes (see follow)
+        self._departed: dict[tuple[int, int, int], tuple[str, bytes, Note]] = {}  # in a refresh: stamp -> note gone
+        self._unread: list[str] = []  # notes watch has yet to read in idle time (see read_idle)
         with paused_gc():  # ten thousand entries and no reference cycle among them
             self._snapshot = cache.load(config.vault, self._fingerprint) if use_cache else None
         if self._snapshot is not None:
             self.entries = self._snapshot.entries
-            self.all_files = self._snapshot.files
+            self.all_files = set(self._snapshot.files)
             self._written_ns = self._snapshot.written_ns
             self._links = None
 
@@ -99,6 +119,8 @@ class Workspace:
         self._links_changed[path] = facts
         if self._links is not None:
             cache.apply_delta(self._links, {path: facts})
+        if self._backlinks is not None:
+            self._backlinks.set_facts(path, facts)
 
     # --- reading notes ----------------------------------------------------------------------------
 
@@ -155,59 +177,96 @@ class Workspace:
     def refresh(self, changed: Iterable[str] | None = None, files: VaultFiles | None = None) -> set[str]:
         """Bring everything up to date with the disk; return the notes whose findings must be recomputed.
 
-        `changed`: only these vault-relative paths changed (watch's events); they are read again even
-        if their size and mtime look the same. Default: scan the whole vault (or take `files`, a scan
-        that started after the last refresh).
+        `changed`: only these vault-relative paths changed (see `refresh_paths`). Default: scan the
+        whole vault (or take `files`, a scan that started after the last refresh).
         """
+        if changed is not None:
+            return self.refresh_paths(changed).invalid
         with paused_gc():
             started_ns = files.started_ns if files is not None else time.time_ns()
-            forced: set[str] = set(changed) if changed is not None else set()
-            candidates = self._rescan(changed, files)
-            added, removed = self._take_files()
-            stale = self._stale(candidates, forced)
-            self._written_ns = started_ns  # stamps taken from now on are trusted for files older than this
-            if not self.entries and len(stale) >= PARALLEL_MIN_NOTES:
-                from vaultkit.engine import coldstart  # a big vault's first check: both cores, findings included
+            self.files = files or scan_vault(self.config.vault, self.config.exclude_regex, staged=self.config.staged)
+            current = self.files.notes
+            every = {*current, *self.files.attachments, *self.files.excluded}
+            added, removed = every - self.all_files, self.all_files - every
+            gone = [path for path in self.entries if path not in current]
+            first_scan, self._scanned = not self._scanned, True
+            self.all_files = every
+            if first_scan:
+                self._vault = None
+            return self._refreshed(current.values(), set(), added, removed, gone, started_ns).invalid
 
-                if coldstart.available():
-                    coldstart.parse_and_check(self, stale)
-                    self._dirty = True
-                    return {file.path for file in stale}
-            invalid, summaries, aliases = self._reparse(stale, started_ns)
-            self._dirty = self._dirty or bool(invalid or added or removed)
-            files_changed = added | removed
-            if not files_changed and self._vault is not None:
-                self._vault.forget(invalid, bool(aliases))
-            invalid |= self._dependents(summaries, files_changed, aliases)
-            for path in invalid:
-                entry = self.entries.get(path)
-                if entry is not None:
-                    entry.findings, entry.saved = None, False
-            return invalid
+    def refresh_paths(self, paths: Iterable[str]) -> Refreshed:
+        """Look again at these vault-relative paths only (watch's events: hints, never facts) and bring
+        everything up to date; the notes there are read again even if their size and mtime look the
+        same. What it costs is what changed: the paths, what a folder among them holds, and the notes
+        whose findings can change — never a pass over the vault."""
+        with paused_gc():
+            started_ns = time.time_ns()
+            forced = set(paths)
+            found: Rescan = rescan_paths(self.config.vault, self.config.exclude_regex, self.files, forced)
+            notes = self.files.notes
+            gone = [path for path in found.removed | found.skipped if path in self.entries and path not in notes]
+            self.all_files.difference_update(found.removed)
+            self.all_files.update(found.added)
+            candidates = [notes[path] for path in found.notes]
+            refreshed = self._refreshed(candidates, forced, found.added, found.removed, gone, started_ns)
+            vault = self.vault  # a twin that came or went changes the VK004 of those left
+            twins = frozenset(other for path in found.added | found.removed for other in vault.holding(path))
+            return refreshed._replace(skipped=found.skipped, clashing=twins)
 
-    def _rescan(self, changed: Iterable[str] | None, scanned: VaultFiles | None) -> Iterable[NoteFile]:
-        """Look at the disk again (everything, or the changed paths); return the notes to consider."""
-        if changed is None:
-            self.files = scanned or scan_vault(self.config.vault, self.config.exclude_regex, staged=self.config.staged)
-            return self.files.notes.values()
-        touched = rescan_paths(self.config.vault, self.config.exclude_regex, self.files, changed)
-        return [self.files.notes[path] for path in touched]
+    def _refreshed(
+        self,
+        candidates: Iterable[NoteFile],
+        forced: set[str],
+        added: set[str],
+        removed: set[str],
+        gone: Sequence[str],
+        started_ns: int,
+    ) -> Refreshed:
+        """The part of a refresh after the disk was looked at: forget the notes that are gone, read the
+        stale ones again, and find the notes whose findings their changes invalidate."""
+        self._permalinks_moved = set()
+        aliases = self._forget(gone)
+        if self._vault is not None and (added or removed):
+            self._vault.update(added, removed)
+        stale = self._stale(candidates, forced)
+        self._written_ns = started_ns  # stamps taken from now on are trusted for files older than this
+        if not self.entries and len(stale) >= PARALLEL_MIN_NOTES:
+            from vaultkit.engine import coldstart  # a big vault's first check: both cores, findings included
 
-    def _take_files(self) -> tuple[frozenset[str], frozenset[str]]:
-        """Forget notes that are gone; return the files added and removed since the last refresh."""
-        current = self.files.notes
-        every = frozenset([*current, *self.files.attachments, *self.files.excluded])
-        added, removed = every - self.all_files, self.all_files - every
-        for path in [path for path in self.entries if path not in current]:
-            del self.entries[path]
+            if coldstart.available():
+                coldstart.parse_and_check(self, stale)
+                self._dirty = True
+                return Refreshed({file.path for file in stale}, added, removed, set())
+        invalid, summaries, changed_aliases = self._reparse(stale, started_ns)
+        self._departed.clear()
+        self._dirty = self._dirty or bool(invalid or added or removed)
+        if self._vault is not None:
+            self._vault.forget(invalid)
+        invalid |= self._dependents(summaries, added | removed, aliases | changed_aliases)
+        for path in invalid:
+            entry = self.entries.get(path)
+            if entry is not None:
+                entry.findings, entry.saved = None, False
+        return Refreshed(invalid, added, removed, set())
+
+    def _forget(self, gone: Iterable[str]) -> set[str]:
+        """Forget notes that are gone; return the folded aliases they held (links by them change)."""
+        aliases: set[str] = set()
+        for path in gone:
+            self._permalinks_changed(path, None)
+            entry = self.entries.pop(path)
+            if path in self.notes and entry.key:
+                self._departed[entry.stamp] = (path, entry.key, self.notes[path])  # moved, perhaps
+            if entry.aliases:
+                aliases.update(fold(alias) for alias in entry.aliases)
+                if self._vault is not None:
+                    self._vault.set_aliases(path, entry.aliases, ())
             self.notes.pop(path, None)
             self.loaded.pop(path, None)
+            self._asking.pop(path, None)
             self.set_link_facts(path, None)
-        first_scan, self._scanned = not self._scanned, True
-        if added or removed or first_scan:
-            self.all_files = every
-            self._vault = None
-        return added, removed
+        return aliases
 
     def _stale(self, candidates: Iterable[NoteFile], forced: set[str]) -> list[NoteFile]:
         """The notes that must be read again: new, changed, too recent for their stamp, or named by an event."""
@@ -230,9 +289,10 @@ class Workspace:
         for done, file in enumerate(stale):
             if self.progress is not None and done % 256 == 0:
                 self.progress("indexing", done, len(stale))
-            note, key = self.read(file)
             old = self.entries.get(file.path)
             stamp = (file.size, file.mtime_ns, file.inode)
+            departed = self._departed.get(stamp) if old is None else None
+            note, key = (departed and self._relocated(file, *departed)) or self.read(file)
             if old is not None and key and old.key == key:
                 if old.stamp != stamp:  # touched, not changed
                     old.stamp, old.saved = stamp, False
@@ -242,39 +302,181 @@ class Workspace:
                 if file.path not in self.notes:
                     self.notes[file.path] = self.loaded[file.path] = note
                 continue
+            self._permalinks_changed(file.path, note)
             entry = self.add_parsed(file, note, key)
             invalid.add(file.path)
+            old_aliases = old.aliases if old is not None else ()
+            if old_aliases != entry.aliases:
+                aliases.update(fold(alias) for alias in (*old_aliases, *entry.aliases))
+                if self._vault is not None:
+                    self._vault.set_aliases(file.path, old_aliases, entry.aliases)
             if old is not None and old.summary != entry.summary:
                 summaries.append(file.path)
-                if old.aliases != entry.aliases:
-                    aliases.update(fold(alias) for alias in (*old.aliases, *entry.aliases))
         if self.progress is not None and stale:
             self.progress("indexing", len(stale), len(stale))
         return invalid, summaries, aliases
 
-    def _dependents(self, changed: list[str], files_changed: frozenset[str], aliases: set[str]) -> set[str]:
+    def _relocated(self, file: NoteFile, old_path: str, old_key: bytes, old: Note) -> tuple[Note, bytes] | None:
+        """A note that moved (renamed, or its folder was) with its bytes unchanged: what was parsed at
+        the old path, at the new one, without parsing it again."""
+        keep_text = self.keeps_text(file.path)
+        if keep_text != self.keeps_text(old_path):
+            return None
+        data = read_note(self.config.vault, file, self.config.max_note_size)
+        if isinstance(data, str) or len(data) > self.config.max_note_size:
+            return None
+        if cache.note_key(old_path, data, keep_text) != old_key:
+            return None  # changed since it was parsed
+        problems = tuple(problem._replace(path=file.path) for problem in old.problems)
+        return old._replace(path=file.path, problems=problems), cache.note_key(file.path, data, keep_text)
+
+    def _dependents(self, changed: list[str], files_changed: set[str], aliases: set[str]) -> set[str]:
         """Notes whose findings can change because other notes changed.
 
         A changed note: the notes linking to it. An added or removed file: the notes linking by its name,
-        and every note with an unresolved link (its "did you mean" may change). A changed alias: the
-        notes linking by that name.
+        and the notes with an unresolved link whose "did you mean" it can change. A changed alias: the
+        notes linking by that name. A changed, added or removed note: every note a permalink check
+        covers (FM006 compares them all). Watch asks its indexes (see `follow`); a one-shot run makes one
+        pass over every note's link facts, which costs less than building them.
         """
-        if not changed and not files_changed:
+        if not changed and not files_changed and not aliases:
             return set()
-        dependents: set[str] = set()
-        changed_set = set(changed)
         names = {key for path in files_changed for key in name_keys(path)} | aliases
-        facts = self._link_facts()
-        for path, entry in self.entries.items():
-            if files_changed and entry.unresolved:
-                dependents.add(path)
-                continue
-            targets, link_names = facts.get(path, ((), ()))
-            if changed_set.intersection(targets) or names.intersection(link_names):
-                dependents.add(path)
-        if changed and self._permalink_checks:
-            dependents.update(p for p in self.entries if any(c.covers(p) for c in self._permalink_checks))
+        if self._backlinks is not None:
+            backlinks = self._backlinks
+            moves = self._moves(files_changed)
+            only_moved = {key for name in moves for key in name_keys(name)}
+            dependents = backlinks.linking_to(changed) | backlinks.linking_by(names - only_moved | aliases)
+            moved_names = set(moves)
+            linking = backlinks.linking_by(only_moved) - dependents
+            dependents.update(path for path in linking if self._move_matters(path, moved_names))
+            self._retarget(moves.values())
+            file_names = {fold(path.rpartition("/")[2]) for path in files_changed}
+            dependents |= backlinks.suggesting(file_names - moves.keys())
+        else:
+            dependents = set()
+            changed_set = set(changed)
+            facts = self._link_facts()
+            for path, entry in self.entries.items():
+                if files_changed and entry.unresolved:
+                    dependents.add(path)
+                    continue
+                targets, link_names = facts.get(path, ((), ()))
+                if changed_set.intersection(targets) or names.intersection(link_names):
+                    dependents.add(path)
+        if self._permalink_checks:
+            dependents |= self._sharing_permalinks()
         return dependents
+
+    def _permalinks_of(self, note: Note | None) -> set[str]:
+        frontmatter = note.frontmatter if note is not None else None
+        if not frontmatter:
+            return set()
+        values = (frontmatter.get(key) for key in self._permalink_keys)
+        return {nfc(value) for value in values if isinstance(value, str)}
+
+    def _permalinks_changed(self, path: str, new: Note | None) -> None:
+        """Note the permalinks a note gave up or took (FM006 elsewhere may change); unknown when what
+        the note held before was never read."""
+        if not self._permalink_checks or self._permalinks_moved is None:
+            return
+        if path in self.entries and path not in self.loaded:
+            self._permalinks_moved = None
+            return
+        self._permalinks_moved |= self._permalinks_of(self.loaded.get(path)) ^ self._permalinks_of(new)
+
+    def _sharing_permalinks(self) -> set[str]:
+        """The notes a permalink check covers whose FM006 can change: those holding a permalink that came
+        or went (every note they cover, when what changed is not known)."""
+        moved = self._permalinks_moved
+        if moved is not None and not moved:
+            return set()
+        covered = (p for p in self.entries if any(check.covers(p) for check in self._permalink_checks))
+        if moved is None:
+            return set(covered)
+        return {p for p in covered if p not in self.loaded or not moved.isdisjoint(self._permalinks_of(self.loaded[p]))}
+
+    def _moves(self, files_changed: set[str]) -> dict[str, tuple[str, str]]:
+        """The files that only moved, by folded name: (old path, new path) where the name is held by one
+        file before and after. A link by such a name leads to the same file, so only links whose
+        findings name the path can change; the others' link facts are made to follow the file."""
+        if self._vault is None:
+            return {}
+        came: dict[str, list[str]] = {}
+        went: dict[str, list[str]] = {}
+        for path in files_changed:
+            tally = came if path in self.all_files else went
+            tally.setdefault(fold(path.rpartition("/")[2]), []).append(path)
+        by_name = self._vault.by_name
+        return {
+            name: (went[name][0], new[0])
+            for name, new in came.items()
+            if len(new) == 1 and len(went.get(name, ())) == 1 and len(by_name.get(name, ())) == 1
+        }
+
+    def _retarget(self, moves: Iterable[tuple[str, str]]) -> None:
+        """Where links led to a file that moved, they now lead to its new path (the notes not checked
+        again keep link facts that name the file where it is). Their digest is recomputed when they are
+        next checked."""
+        assert self._backlinks is not None
+        for old, new in moves:
+            for source, facts in self._backlinks.retarget(old, new):
+                self._links_changed[source] = facts
+                if self._links is not None:
+                    self._links[source] = facts
+                entry = self.entries.get(source)
+                if entry is not None:
+                    entry.facts, entry.saved = b"", False
+                self._dirty = True
+
+    def _move_matters(self, path: str, names: set[str]) -> bool:
+        """Whether a note linking by the name of a file that only moved can see it: a link by a path
+        (which may no longer lead there), or a finding whose message names the file's path (LK005,
+        LK007). A note not in memory is taken to (reading it costs what checking it does)."""
+        note, entry = self.notes.get(path), self.entries.get(path)
+        if note is None or entry is None or entry.findings is None:
+            return True
+        naming = {(f.span.line, f.span.column) for f in entry.findings if f.code in PATH_CODES}
+        return any(
+            ("/" in link.target or (link.line, link.column) in naming) and not names.isdisjoint(name_keys(link.target))
+            for link in note.links
+        )
+
+    def follow(self) -> None:
+        """Get ready to take changes one at a time (watch, once its first check is done): build now what
+        refreshes of a few paths need, so that none of them pays for it — the file index, the lookups of
+        suggestions and aliases, and the backlinks."""
+        if self._backlinks is not None:
+            return
+        with paused_gc():
+            vault = self.vault
+            from vaultkit.suggest import prepare
+
+            prepare(vault)
+            vault.alias_target("")
+            self.files.under("")
+            backlinks = Backlinks(self._link_facts())
+            for path, entry in self.entries.items():
+                if entry.unresolved:
+                    backlinks.set_asking(path, self._asking.get(path))
+            backlinks.near.build()
+            self._backlinks = backlinks
+            self._unread = [path for path in reversed(self.entries) if path not in self.notes]
+
+    @property
+    def unread(self) -> bool:
+        """Notes are left that only the cache knew (see read_idle)."""
+        return bool(self._unread)
+
+    def read_idle(self, seconds: float) -> None:
+        """Read and parse, for about `seconds`, notes that only the cache knew (watch, between events):
+        once every note is in memory, a change re-checks the notes it affects without reading any."""
+        deadline = time.perf_counter() + seconds
+        with paused_gc():
+            while self._unread and time.perf_counter() < deadline:
+                path = self._unread.pop()
+                if path in self.entries and path not in self.notes:
+                    self.note(path)
 
     # --- findings ---------------------------------------------------------------------------------
 
@@ -296,11 +498,18 @@ class Workspace:
                 if entry is not None and entry.findings:
                     found.extend(entry.findings)
             found.extend(self.files.skipped[path] for path in wanted if path in self.files.skipped)
-            found.extend(conflict_copies(wanted))
-            every = tuple(self.vault.files)  # the index's own tuple, not a copy
-            if len(self.vault.by_path) != len(every):  # some paths fold to one: twins (VK004)
-                found.extend(clash for path, clash in name_clashes(every).items() if path in wanted)
+            found.extend(conflict_copies(path for path in wanted if self.files.kind_of(path) is not None))
+            found.extend(self._clashes(wanted))
             return found
+
+    def _clashes(self, wanted: set[str]) -> list[Finding]:
+        """VK004 for the paths in `wanted` that another file's path equals up to case or Unicode form
+        (asked of the groups they are in, not of the whole vault)."""
+        vault = self.vault
+        if not vault.has_twins:
+            return []
+        clashes = name_clashes({twin for path in wanted for twin in vault.twins(path)})
+        return [clashes[path] for path in wanted if path in clashes]
 
     def check(self, notes: Sequence[Note]) -> list[Finding]:
         """Run every check over `notes`, after loading the other notes the checks read."""
@@ -324,11 +533,27 @@ class Workspace:
         entry.directives = tuple(directive.plain() for directive in suppress.directives_of(note))
         if not self.tracking:
             return
-        resolved = (self.vault.resolve(link.target, note.path).path for link in note.links)
-        targets = {path for path in resolved if path is not None}
-        names = {key for link in note.links if link.target for key in name_keys(link.target)}
+        resolve = self.vault.resolve
+        targets: set[str] = set()
+        asking: set[str] = set()
+        names: set[str] = set()
+        for link in note.links:
+            found = resolve(link.target, note.path)
+            if found.path is not None:
+                targets.add(found.path)
+            if link.target:
+                keys = name_keys(link.target)
+                names.update(keys)
+                if found.path is None and not found.outside:
+                    asking.add(keys[0])
+        if asking:
+            self._asking[note.path] = frozenset(asking)
+        else:
+            self._asking.pop(note.path, None)
+        if self._backlinks is not None:
+            self._backlinks.set_asking(note.path, asking)
         facts = (tuple(sorted(targets)), tuple(sorted(names)))
-        digest = cache.note_key("", repr(facts).encode("utf-8", "surrogatepass"), False)
+        digest = facts_digest(facts)
         if digest != entry.facts:
             self.set_link_facts(note.path, facts)
             entry.facts = digest
@@ -439,7 +664,7 @@ class Workspace:
         snapshot = cache.Snapshot(
             self._fingerprint,
             self._written_ns,
-            self.all_files,
+            frozenset(self.all_files),
             self.entries,
             base.generation,
             base.links_generation,
@@ -466,7 +691,13 @@ def _summary(note: Note) -> tuple[bytes, tuple[str, ...]]:
     return cache.note_key("", repr(seen).encode("utf-8", "surrogatepass"), False), note_aliases(note)
 
 
+def facts_digest(facts: cache.LinkFacts) -> bytes:
+    """What the cache entry keeps of a note's link facts, so that the links file is read only when they change."""
+    return cache.note_key("", repr(facts).encode("utf-8", "surrogatepass"), False)
+
+
+@lru_cache(maxsize=65536)
 def name_keys(path: str) -> tuple[str, ...]:
-    """The folded names a link target or file path is looked up by."""
+    """The folded names a link target or file path is looked up by (its own name first)."""
     name = fold(path.rpartition("/")[2])
     return (name, name[:-3]) if name.endswith(".md") else (name, name + ".md")

@@ -7,7 +7,7 @@ it is on disk.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from vaultkit.gitcli import GitFailed, GitTimedOut, output_text, run_git, time_limit
@@ -67,6 +67,21 @@ def ignored_paths(root: Path, warnings: list[str]) -> Callable[[str], bool] | No
         return path in files or path.startswith(folders)
 
     return is_ignored
+
+
+def ignored_among(root: Path, paths: Sequence[str]) -> list[str]:
+    """Those of `paths` (new files, vault-relative) that git ignores: asked for these paths only, so that
+    a file created while watching costs one short git call, not a walk of the vault."""
+    if not paths:
+        return []
+    listing = "\0".join(paths).encode("utf-8", "surrogateescape") + b"\0"
+    try:
+        done = run_git(root, "check-ignore", "--stdin", "-z", timeout=query_timeout(), check=False, input_bytes=listing)
+    except (OSError, GitFailed):
+        return []
+    if done.returncode not in (0, 1):
+        return []
+    return [item.decode("utf-8", "surrogateescape") for item in done.stdout.split(b"\0") if item]
 
 
 def in_pre_commit() -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import errno
 import os
 import stat
@@ -13,7 +14,7 @@ from typing import NamedTuple
 
 from vaultkit.globs import Globs
 from vaultkit.model import FILE_START, Finding
-from vaultkit.vault.git import ignored_paths, repo_ignores, staged_paths
+from vaultkit.vault.git import ignored_among, ignored_paths, repo_ignores, staged_paths
 from vaultkit.vault.names import CONFIG_NAMES, NOTE_SUFFIX, left_out, nfc
 
 
@@ -34,6 +35,52 @@ class VaultFiles:
     warnings: list[str] = field(default_factory=list)  # what the user should know of how it was made
     config_files: list[str] = field(default_factory=list)  # files named as configurations (nested ones)
     absent: set[str] = field(default_factory=set)  # staged view: on disk, but not in the commit
+    git_ignores: bool = False  # git's ignore rules reach into the vault: a new file is asked about
+    _sorted: list[str] | None = None  # every path, sorted: what is under a folder is a slice of it
+
+    def kind_of(self, path: str) -> str | None:
+        """ "note", "attachment", "excluded", "skipped", or None for a path the vault does not hold."""
+        if path in self.notes:
+            return "note"
+        if path in self.attachments:
+            return "attachment"
+        if path in self.excluded:
+            return "excluded"
+        return "skipped" if path in self.skipped else None
+
+    def under(self, folder: str) -> list[str]:
+        """Every known path below `folder` (a bisection: paths starting with `folder/` sort together)."""
+        index = self._index()
+        start = bisect.bisect_left(index, folder + "/")
+        return index[start : bisect.bisect_left(index, folder + "0", start)]  # '0' sorts right after '/'
+
+    def _index(self) -> list[str]:
+        if self._sorted is None:
+            self._sorted = sorted([*self.notes, *self.attachments, *self.excluded, *self.skipped])
+        return self._sorted
+
+    def drop(self, path: str) -> None:
+        if self.notes.pop(path, None) is None and self.skipped.pop(path, None) is None:
+            if path in self.attachments:
+                self.attachments.discard(path)
+            elif path in self.excluded:
+                self.excluded.discard(path)
+            else:
+                return
+        if self._sorted is not None:
+            at = bisect.bisect_left(self._sorted, path)
+            if at < len(self._sorted) and self._sorted[at] == path:
+                del self._sorted[at]
+
+    def take(self, found: VaultFiles) -> None:
+        """Add what a rescan found (paths not held, or dropped just before)."""
+        for path in [*found.notes, *found.attachments, *found.excluded, *found.skipped]:
+            if self._sorted is not None and self.kind_of(path) is None:
+                bisect.insort(self._sorted, path)
+        self.notes.update(found.notes)
+        self.attachments.update(found.attachments)
+        self.excluded.update(found.excluded)
+        self.skipped.update(found.skipped)
 
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total; 0: not known yet)
@@ -52,6 +99,27 @@ def scan_vault(
     link targets, but they are never read. `staged`: the vault is what git's index holds, as in a
     pre-commit run (SPEC §9): what is on disk but not in the index is `absent`, what the index holds but
     the disk does not is there (by name: nothing can be read of it)."""
+    result, saw_gitignore = _walk(root, exclude, under, progress)
+    result.git_ignores = saw_gitignore or repo_ignores(root)
+    if result.git_ignores:
+        is_ignored = ignored_paths(root, result.warnings)
+        if is_ignored is not None:
+            ignored = [path for path in [*result.notes, *result.attachments] if is_ignored(path)]
+            for path in ignored:
+                result.notes.pop(path, None)
+                result.attachments.discard(path)
+            result.excluded.update(ignored)
+    if staged:
+        committed = staged_paths(root, result.warnings)
+        if committed is not None:
+            _keep_committed(result, committed)
+    result.notes = dict(sorted(result.notes.items()))
+    return result
+
+
+def _walk(root: Path, exclude: Globs | None, under: str, progress: Progress | None = None) -> tuple[VaultFiles, bool]:
+    """What is under `root` (or its subfolder `under`) before git's ignore rules, and whether a
+    `.gitignore` was seen on the way."""
     result = VaultFiles()
     real_root = os.path.realpath(root)
     saw_gitignore = False
@@ -80,24 +148,11 @@ def scan_vault(
         if progress is not None:
             seen += len(entries)
             progress("scanning", seen, 0)
-    if saw_gitignore or repo_ignores(root):
-        is_ignored = ignored_paths(root, result.warnings)
-        if is_ignored is not None:
-            ignored = [path for path in [*result.notes, *result.attachments] if is_ignored(path)]
-            for path in ignored:
-                result.notes.pop(path, None)
-                result.attachments.discard(path)
-            result.excluded.update(ignored)
-    if staged:
-        committed = staged_paths(root, result.warnings)
-        if committed is not None:
-            _keep_committed(result, committed)
-    result.notes = dict(sorted(result.notes.items()))
-    return result
+    return result, saw_gitignore
 
 
 def _scan_excluded(
-    entry: os.DirEntry[str], path: str, result: VaultFiles, pending: list[tuple[str, str, bool]]
+    entry: os.DirEntry[str] | _Entry, path: str, result: VaultFiles, pending: list[tuple[str, str, bool]]
 ) -> None:
     """An excluded entry: a regular file is a link target; a folder's files all are (symlinks are not
     followed: nothing here is ever read)."""
@@ -124,55 +179,94 @@ def _keep_committed(result: VaultFiles, committed: set[str]) -> None:
             result.attachments.add(path)
 
 
-def rescan_paths(root: Path, exclude: Globs | None, files: VaultFiles, paths: Iterable[str]) -> list[str]:
-    """Look again at the given vault-relative paths only (created, changed, deleted, a folder moved in
-    or out), updating `files` in place; return the notes found there."""
+class Rescan(NamedTuple):
+    """What looking again at some paths found. `added` and `removed` are link targets (notes,
+    attachments, excluded files) that appeared and went away; `skipped` the paths whose VK003 came or
+    went."""
+
+    notes: list[str]  # the notes found there (new, or to compare with what was known)
+    added: set[str]
+    removed: set[str]
+    skipped: set[str]
+
+
+TARGETS = ("note", "attachment", "excluded")  # what a link can lead to
+
+
+def rescan_paths(root: Path, exclude: Globs | None, files: VaultFiles, paths: Iterable[str]) -> Rescan:
+    """Look again at the given vault-relative paths only, updating `files` in place.
+
+    A path is a hint (an event named it), never a fact about what happened: the disk says what it is
+    now. A file that is gone is dropped; a folder that is gone — confirmed on disk — takes everything
+    known under it along; a folder that is there (created, moved in, renamed) is walked, and what is
+    known under it is replaced by what is found. The cost is what the paths hold, never the vault."""
     real_root = os.path.realpath(root)
-    touched: list[str] = []
-    for path in paths:
-        path = path.strip("/")
+    before: dict[str, str | None] = {}  # every path looked at, and what it was
+    found = VaultFiles()
+
+    def forget(path: str) -> None:
+        if path not in before:
+            before[path] = files.kind_of(path)
+        files.drop(path)
+
+    for path in dict.fromkeys(path.strip("/") for path in paths):
         if not path:
             continue
-        if path in files.notes or path in files.attachments or path in files.skipped or path in files.excluded:
-            files.notes.pop(path, None)
-            files.attachments.discard(path)
-            files.skipped.pop(path, None)
-            files.excluded.discard(path)
-        else:  # perhaps a folder: forget everything that was under it
-            prefix = path + "/"
-            for known in [p for p in files.notes if p.startswith(prefix)]:
-                del files.notes[known]
-            files.attachments.difference_update([p for p in files.attachments if p.startswith(prefix)])
-            files.excluded.difference_update([p for p in files.excluded if p.startswith(prefix)])
-            for known in [p for p in files.skipped if p.startswith(prefix)]:
-                del files.skipped[known]
+        forget(path)
+        for known in files.under(path):  # a folder, or a file that was one
+            forget(known)
         if left_out(path):
             continue
-        parent, _, name = path.rpartition("/")
         try:
-            entry = next((e for e in os.scandir(os.path.join(root, parent)) if e.name == name), None)
+            entry = _Entry(os.path.join(root, path), os.lstat(os.path.join(root, path)))
         except OSError:
-            entry = None
-        if entry is None:
-            continue  # deleted (or its folder was)
-        found = VaultFiles()
-        pending: list[tuple[str, str, bool]] = []
+            continue  # gone, or its folder is
         if exclude is not None and exclude.matches(nfc(path)):
+            pending: list[tuple[str, str, bool]] = []
             _scan_excluded(entry, path, found, pending)
+            found.take(_excluded_below(pending))
+        elif entry.is_dir():
+            found.take(_walk(root, exclude, path)[0])
         else:
-            _scan_entry(entry, path, real_root, found, pending)
-        if pending:  # a folder appeared or moved in: everything under it
-            below = _excluded_below(pending) if pending[0][2] else scan_vault(root, exclude, under=path)
-            found.notes.update(below.notes)
-            found.attachments.update(below.attachments)
-            found.skipped.update(below.skipped)
-            found.excluded.update(below.excluded)
-        files.notes.update(found.notes)
-        files.attachments.update(found.attachments)
-        files.skipped.update(found.skipped)
-        files.excluded.update(found.excluded)
-        touched.extend(found.notes)
-    return touched
+            _scan_entry(entry, path, real_root, found, [])
+    if files.git_ignores:  # what git ignores is a link target, never read
+        new = [path for path in [*found.notes, *found.attachments] if before.get(path) is None]
+        for path in ignored_among(root, new):
+            found.drop(path)
+            found.excluded.add(path)
+    files.take(found)
+    for path in [*found.notes, *found.attachments, *found.excluded, *found.skipped]:
+        before.setdefault(path, None)
+    added: set[str] = set()
+    removed: set[str] = set()
+    skipped: set[str] = set()
+    for path, was in before.items():
+        now = files.kind_of(path)
+        if (was in TARGETS) != (now in TARGETS):
+            (added if now in TARGETS else removed).add(path)
+        if (was == "skipped") != (now == "skipped"):
+            skipped.add(path)
+    return Rescan(list(found.notes), added, removed, skipped)
+
+
+class _Entry:
+    """A path as a directory listing would show it, made from its lstat: one classification for both."""
+
+    def __init__(self, path: str, info: os.stat_result) -> None:
+        self.path = path
+        self.info = info
+
+    def is_dir(self, follow_symlinks: bool = True) -> bool:
+        return stat.S_ISDIR(self.info.st_mode)
+
+    def is_file(self, follow_symlinks: bool = True) -> bool:
+        return stat.S_ISREG(self.info.st_mode)
+
+    def is_symlink(self) -> bool:
+        return stat.S_ISLNK(self.info.st_mode)
+
+    def stat(self, follow_symlinks: bool = True) -> os.stat_result:
+        return self.info
 
 
 def _excluded_below(pending: list[tuple[str, str, bool]]) -> VaultFiles:
@@ -190,7 +284,11 @@ def _excluded_below(pending: list[tuple[str, str, bool]]) -> VaultFiles:
 
 
 def _scan_entry(
-    entry: os.DirEntry[str], path: str, real_root: str, result: VaultFiles, pending: list[tuple[str, str, bool]]
+    entry: os.DirEntry[str] | _Entry,
+    path: str,
+    real_root: str,
+    result: VaultFiles,
+    pending: list[tuple[str, str, bool]],
 ) -> None:
     try:  # the kind comes from the directory listing; only notes and unusual files cost a stat
         if entry.is_dir(follow_symlinks=False):
@@ -206,7 +304,7 @@ def _scan_entry(
         return
 
 
-def _scan_unusual(entry: os.DirEntry[str], path: str, real_root: str, result: VaultFiles) -> None:
+def _scan_unusual(entry: os.DirEntry[str] | _Entry, path: str, real_root: str, result: VaultFiles) -> None:
     """A symlink, FIFO, socket or device."""
     is_note = path.lower().endswith(NOTE_SUFFIX)
     if entry.is_symlink():
@@ -216,7 +314,9 @@ def _scan_unusual(entry: os.DirEntry[str], path: str, real_root: str, result: Va
         result.skipped[path] = _skipped(path, f"is a {kind}, not a regular file; never opened")
 
 
-def _scan_symlink(entry: os.DirEntry[str], path: str, real_root: str, result: VaultFiles, is_note: bool) -> None:
+def _scan_symlink(
+    entry: os.DirEntry[str] | _Entry, path: str, real_root: str, result: VaultFiles, is_note: bool
+) -> None:
     info = _symlink_target(entry.path, real_root)
     if isinstance(info, str):  # a note, an attachment or a folder: none is followed out or round
         result.skipped[path] = _skipped(path, f"symlink {info}; not followed")

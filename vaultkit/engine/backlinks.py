@@ -1,0 +1,99 @@
+"""Who links where, the other way round: what lets watch re-check only the notes a change can affect.
+
+A one-shot run finds the notes linking to a changed note with one pass over every note's link facts;
+watch makes that pass once, into these indexes, and keeps them up to date as notes are checked again,
+so that a save costs what it changed, never a pass over the vault.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+from vaultkit.model import strip_md
+from vaultkit.store.cache import LinkFacts
+from vaultkit.suggest import Neighbours
+
+
+class Backlinks:
+    """Notes by the files their links lead to and by the names they link by; and the names their
+    unresolved links ask for, with the names near them (a file of a near name changes the link's
+    "did you mean")."""
+
+    def __init__(self, facts: Mapping[str, LinkFacts]) -> None:
+        self.to_target: dict[str, set[str]] = defaultdict(set)  # resolved path -> notes linking to it
+        self.by_name: dict[str, set[str]] = defaultdict(set)  # folded name (with and without .md) -> notes
+        self.facts: dict[str, LinkFacts] = {}
+        self.asking: dict[str, set[str]] = defaultdict(set)  # stem an unresolved link names -> notes
+        self.asked: dict[str, frozenset[str]] = {}  # note -> the stems its unresolved links name
+        self.near = Neighbours()  # every stem in `asking`
+        for path, known in facts.items():
+            self.set_facts(path, known)
+
+    def set_facts(self, path: str, facts: LinkFacts | None) -> None:
+        """Where a note's links lead now (None: the note is gone)."""
+        old = self.facts.pop(path, None)
+        if facts is not None:
+            self.facts[path] = facts
+        if old == facts:
+            return
+        old_targets, old_names = old or ((), ())
+        new_targets, new_names = facts or ((), ())
+        for index, was, now in ((self.to_target, old_targets, new_targets), (self.by_name, old_names, new_names)):
+            kept = set(now)
+            for key in was:
+                if key not in kept:
+                    _discard(index, key, path)
+            for key in kept.difference(was):
+                index[key].add(path)
+        if facts is None:
+            self.set_asking(path, ())
+
+    def retarget(self, old: str, new: str) -> list[tuple[str, LinkFacts]]:
+        """The links that led to `old` lead to `new` (the file moved): the notes and their facts now."""
+        sources = self.to_target.pop(old, set())
+        if sources:
+            self.to_target[new] |= sources
+        changed = []
+        for source in sources:
+            targets, names = self.facts[source]
+            facts = (tuple(sorted({new if target == old else target for target in targets})), names)
+            self.facts[source] = facts
+            changed.append((source, facts))
+        return changed
+
+    def set_asking(self, path: str, names: Iterable[str] | None) -> None:
+        """The folded names a note's unresolved links ask for; None: unknown, so every name it links by
+        (its findings came from the cache or the other process of a cold start)."""
+        if names is None:
+            names = self.facts.get(path, ((), ()))[1]
+        stems = frozenset(strip_md(name) for name in names)
+        old = self.asked.pop(path, frozenset())
+        for stem in old - stems:
+            _discard(self.asking, stem, path)
+            if stem not in self.asking:
+                self.near.remove(stem)
+        for stem in stems - old:
+            if stem not in self.asking:
+                self.near.add(stem)
+            self.asking[stem].add(path)
+        if stems:
+            self.asked[path] = stems
+
+    def linking_to(self, targets: Iterable[str]) -> set[str]:
+        return {source for target in targets for source in self.to_target.get(target, ())}
+
+    def linking_by(self, names: Iterable[str]) -> set[str]:
+        return {source for name in names for source in self.by_name.get(name, ())}
+
+    def suggesting(self, names: Iterable[str]) -> set[str]:
+        """Notes with an unresolved link whose "did you mean" a file of one of these names can change."""
+        return {source for name in names for stem in self.near.around(name) for source in self.asking.get(stem, ())}
+
+
+def _discard(index: dict[str, set[str]], key: str, path: str) -> None:
+    found = index.get(key)
+    if found is not None:
+        found.discard(path)
+        if not found:
+            del index[key]
