@@ -1,19 +1,24 @@
 """`vaultkit watch`: a watchdog observer feeding the incremental workspace; findings follow every save.
 
-Events are hints. They are filtered (git, hidden files, editors' temp/swap/backup files; excluded
-paths pass, as link targets), coalesced until `debounce` seconds pass without one, and the paths they name are looked at
-again on disk: a temp file written and renamed over a note within one window is simply a change of
-the note; one created and removed is nothing. A periodic full rescan catches what events missed.
-The engine knows nothing of watchdog or git; this module wires them together.
+Events are hints about paths, never facts about folders. They are filtered (git, hidden files,
+editors' temp/swap/backup files, and a folder's own "modified" event, which only says that something in
+it changed — that something has an event of its own; excluded paths pass, as link targets), coalesced
+until `debounce` seconds pass without one, and the paths they name are looked at again on disk: a temp
+file written and renamed over a note within one window is simply a change of the note; one created and
+removed is nothing; a folder moved or deleted is confirmed on disk before its notes are dropped. A
+periodic full rescan catches what events missed. The engine knows nothing of watchdog or git; this
+module wires them together.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +36,14 @@ from vaultkit.report import finding_dict, summary, text_line
 from vaultkit.vault import scan_vault
 from vaultkit.vault.names import CONFLICT_COPY_PATTERN, TEMP_FILE, left_out
 
+# watchdog says what it does on its own threads (a folder moved while it adds watches, an emitter stopping
+# on a reload) as warnings and log records; they are not the user's business, and never a finding
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"watchdog\.")
+logging.getLogger("watchdog").addHandler(logging.NullHandler())
+logging.getLogger("watchdog").propagate = False
+
 MAX_WAIT = 2.0  # under a stream of events, re-check at least this often (seconds)
+IDLE_SLICE = 0.05  # reading notes between events holds a change back at most this long (seconds)
 
 
 class Companion(Protocol):
@@ -42,7 +54,8 @@ class Companion(Protocol):
     def tick(self) -> None:
         """Called about once a second: start whatever is due (the companion keeps its own clock)."""
 
-    def shutdown(self) -> None: ...
+    def shutdown(self) -> str | None:
+        """Finish: commit and push within a time limit; return the last state, for the `stopped` event."""
 
 
 @dataclass
@@ -70,6 +83,8 @@ class _Collector(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return
+        if event.is_directory and event.event_type == "modified":
+            return  # something in the folder changed, and that has an event of its own
         names = [event.src_path, getattr(event, "dest_path", "")]
         with self.lock:
             now = time.monotonic()
@@ -101,6 +116,7 @@ class Watcher:
         self.companion = companion
         self.config = load()
         self.stop = threading.Event()
+        self.stopped_by: str | None = None  # the signal that stopped watch
         self.collector = _Collector()
         self.current: dict[str, set[Finding]] = {}
         self.workspace = self._workspace(self.config)
@@ -115,32 +131,41 @@ class Watcher:
     # --- the loop ---------------------------------------------------------------------------------
 
     def run(self) -> int:
-        """Watch until SIGINT/SIGTERM; return the exit code."""
+        """Watch until SIGINT/SIGTERM; return the exit code. On a signal: finish the step in hand, let
+        the companion commit and push (within its time limit), then say `stopped` and exit 0."""
         self._start_observer()
         for number in (signal.SIGINT, signal.SIGTERM):
             signal.signal(number, self._on_signal)
+        code = 0
+        sync_state: str | None = None
         try:
             self._full_check(initial=True)
             next_rescan = time.monotonic() + self.options.rescan
             while not self.stop.is_set():
-                self.collector.wake.wait(timeout=self._sleep(next_rescan))
+                idle = self.workspace.unread and not self.collector.paths  # notes only the cache knew
+                self.collector.wake.wait(timeout=0 if idle else self._sleep(next_rescan))
                 now = time.monotonic()
                 if self.companion is not None:
                     self.companion.tick()
                 if not self.config.vault.is_dir():
                     self._say("error", f"vault folder {self.config.vault} is gone; stopping")
-                    return 2
+                    code = 2
+                    break
                 if self._quiet_enough(now):
                     self._process(self.collector.take())
+                elif idle:
+                    self.workspace.read_idle(IDLE_SLICE)
                 if now >= next_rescan:
                     self._full_check()
                     next_rescan = now + self.options.rescan
-            return 0
         finally:
             self._stop_observer()
             if self.companion is not None:
-                self.companion.shutdown()
+                sync_state = self.companion.shutdown()
             self.workspace.save()
+        if self.stopped_by is not None:
+            self._stopped(self.stopped_by, sync_state)
+        return code
 
     def _sleep(self, next_rescan: float) -> float:
         now = time.monotonic()
@@ -159,6 +184,9 @@ class Watcher:
             return quiet or waited_too_long
 
     def _on_signal(self, number: int, frame: FrameType | None) -> None:
+        if self.stop.is_set():  # asked again while stopping: stop waiting for git (exit 130)
+            raise KeyboardInterrupt
+        self.stopped_by = signal.Signals(number).name
         self.stop.set()
         self.collector.wake.set()
 
@@ -197,20 +225,21 @@ class Watcher:
         if any(self._is_config(Path(name)) for name in names):
             self._reload()
             return
+        if any(os.path.basename(name) == ".gitignore" for name in names):
+            self._full_check()  # what git ignores changed: every path may be in or out
+            return
         changed = self._vault_paths(names)
         if not changed:
             return
         started = time.perf_counter()
         try:
-            invalid = self.workspace.refresh(changed)
+            refreshed = self.workspace.refresh_paths(changed)
         except FileNotFoundError:
             return  # the vault root went away mid-refresh; the loop says so
-        wanted = invalid | set(changed)
-        found = self.workspace.report(wanted, self._selection())
+        scope = refreshed.invalid | refreshed.added | refreshed.removed | refreshed.skipped
+        found = self.workspace.report(scope, self._selection())
         elapsed = (time.perf_counter() - started) * 1000
-        prefixes = tuple(path + "/" for path in changed)
-        gone = {path for path in self.current if path.startswith(prefixes)}  # a folder moved or deleted
-        self._publish(found, wanted | gone, sorted(changed), elapsed)
+        self._publish(found, scope, sorted(changed), elapsed)
         if self.companion is not None:
             self.companion.notify_changed(self.config.vault / path for path in changed)
 
@@ -223,6 +252,7 @@ class Watcher:
         if initial:
             self.workspace.save()
         self._publish(found, every | set(self.current), [], (time.perf_counter() - started) * 1000, initial)
+        self.workspace.follow()
 
     def _reload(self) -> None:
         try:
@@ -286,14 +316,14 @@ class Watcher:
                 self.current.pop(path, None)
         added.sort(key=lambda f: f.sort_key)
         removed.sort(key=lambda f: f.sort_key)
-        every = [finding for findings in self.current.values() for finding in findings]
         notes = len(self.workspace.entries)
         if self.options.output_format == "jsonl":
             for kind, findings in (("removed", removed), ("added", added)):
                 for finding in findings:
                     self._event({"event": kind, **finding_dict(finding)})
             if initial:
-                self._event({"event": "ready", "notes": notes, "findings": len(every)})
+                count = sum(len(findings) for findings in self.current.values())
+                self._event({"event": "ready", "notes": notes, "findings": count})
             else:
                 self._event({"event": "checked", "paths": paths, "elapsed_ms": round(elapsed, 2)})
             return
@@ -301,10 +331,17 @@ class Watcher:
         if initial:
             lines = [text_line(finding) for finding in added]
         if lines or initial:
+            every = [finding for findings in self.current.values() for finding in findings]
             lines.append(f"{summary(every, notes)} ({elapsed:.0f} ms)")
             if initial:
                 lines.append(f"watching {self.config.vault} (Ctrl-C to stop)")
             self.write("\n".join(lines) + "\n")
+
+    def _stopped(self, reason: str, sync_state: str | None) -> None:
+        if self.options.output_format == "jsonl":
+            self._event({"event": "stopped", "signal": reason, "sync": sync_state})
+        else:
+            self.write(f"vaultkit: stopped ({reason})\n")
 
     def _event(self, event: dict[str, Any]) -> None:
         self.write(json.dumps(event, ensure_ascii=False) + "\n")
@@ -319,7 +356,8 @@ class Watcher:
     def sync_event(self, report: Any) -> None:
         """A sync outcome, from the sync worker thread: one event (jsonl) or one block of lines (text)."""
         if self.options.output_format == "jsonl":
-            self._event({"event": "sync", "state": report.state, "message": report.message})
+            notices = {"notices": list(report.notices)} if report.notices else {}
+            self._event({"event": "sync", "state": report.state, "message": report.message, **notices})
         else:
             lines = [f"vaultkit sync: {notice}" for notice in report.notices]
             self.write("\n".join([*lines, f"vaultkit sync: {report.state}: {report.message}"]) + "\n")
