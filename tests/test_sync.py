@@ -422,8 +422,8 @@ def test_one_vaultkit_per_repository(world: tuple[Path, Clone, Clone], tmp_path:
 
 
 def test_syncer_in_watch(world: tuple[Path, Clone, Clone]) -> None:
-    """Commits after quiet, pulls without committing what the pull wrote, commits on shutdown."""
-    _, a, b = world
+    """Commits after quiet, pulls without committing what the pull wrote, commits and pushes on shutdown."""
+    remote, a, b = world
     clock = [1000.0]
     reports: list[SyncReport] = []
     settings = SyncSettings(debounce=2, max_delay=30, pull_interval=60)
@@ -459,7 +459,8 @@ def test_syncer_in_watch(world: tuple[Path, Clone, Clone]) -> None:
     finally:
         syncer.shutdown()
     assert git(a.path, "show", "HEAD:unsaved.md") == "written just before SIGTERM"
-    assert a.sync().state == "pushed"
+    assert git(a.path, "rev-parse", "HEAD") == git(remote, "rev-parse", "main")  # and pushed on shutdown
+    assert a.sync().state == "clean"
 
 
 def soak(world: tuple[Path, Clone, Clone], seconds: float, seed: int) -> None:
