@@ -46,7 +46,7 @@ FOLDER_NAMES = ["Archive", "Later", "归档", "资料", "Deep Work", "项目"]
 CONFIGS = [  # (file, text or None to delete): every one valid, each changing what is reported
     (".vaultkit.yaml", "checks: checks\n"),
     (".vaultkit.yaml", "checks: checks\nignore: [LK005]\n"),
-    (".vaultkit.yaml", "checks: checks\nseverity: {LK002: warning}\nper_file_ignores: {'Notes/**': [LK001]}\n"),
+    (".vaultkit.yaml", "checks: checks\nseverity: {LK002: warning}\nignore: [LK003]\n"),
     (
         "checks/fm.yaml",
         "kind: frontmatter\nname: fm\npaths: ['Projects/**']\nschema: {type: object, required: [title]}\n",
@@ -61,7 +61,14 @@ CONFIGS = [  # (file, text or None to delete): every one valid, each changing wh
     ("checks/links.yaml", None),
 ]
 
-FAILED_SEEDS: list[int] = []  # every seed that ever failed, replayed by the short test
+# Every seed that ever failed, with what it found (each a fixed case of the long test; the cause also has
+# a quick test of its own in test_engine_workspace.py).
+FAILED_SEEDS = {
+    100: "inotify, step 50: a note linking to one that had moved with its folder kept the old path in its"
+    " link facts, so a later change of the moved note's block ids did not check it again (LK003 missing)",
+    102: "both modes, step 23: the same cause (an LK002 kept after the moved note gained the heading)",
+    105: "inotify, step 51: the same cause (an LK003 kept)",
+}
 SHORT_STEPS = {"inotify": 14, "polling": 6}
 QUIET = {"inotify": 0.5, "polling": 1.6}  # the polling observer looks once a second
 
@@ -176,20 +183,20 @@ class Vault:
         (self.root / path).unlink()
         return f"delete {path}"
 
-    def rename_note(self) -> str:
+    def rename_note(self) -> str | None:
         path = self.rng.choice(self.notes())
         folder = self.rng.choice([path.rpartition("/")[0], "", *self.folders()])
         name = self.rng.choice([self.fresh(WORDS + CHINESE), self.rng.choice(PLANNED + SHARED)])
         target = self.root / folder / f"{name}.md"
         if target.exists():
-            return f"rename {path}: {target.name} exists, nothing done"
+            return None
         os.rename(self.root / path, target)
         return f"rename {path} -> {target.relative_to(self.root).as_posix()}"
 
-    def move_folder(self) -> str:
+    def move_folder(self) -> str | None:
         folders = self.folders()
         if not folders:
-            return "move folder: none left"
+            return None
         source = self.rng.choice(folders)
         inside = [f for f in ["", *folders] if f != source and not f.startswith(source + "/")]
         parent = self.rng.choice([source.rpartition("/")[0], *inside])
@@ -197,10 +204,10 @@ class Vault:
         os.rename(self.root / source, target)
         return f"move folder {source} -> {target.relative_to(self.root).as_posix()}"
 
-    def delete_folder(self) -> str:
+    def delete_folder(self) -> str | None:
         folders = self.folders()
         if not folders:
-            return "delete folder: none left"
+            return None
         source = self.rng.choice(folders)
         shutil.rmtree(self.root / source)
         return f"delete folder {source}"
@@ -227,16 +234,21 @@ class Vault:
         self.write(path, f"# Planned\n\n## Section 1\n\n{self.link(self.notes())} ^blk1\n")
         return f"create linked name {path}"
 
-    def change_config(self) -> str:
+    def change_config(self) -> str | None:
         name, text = self.rng.choice(CONFIGS)
         if text is None:
-            (self.root / name).unlink(missing_ok=True)
+            if not (self.root / name).exists():
+                return None
+            (self.root / name).unlink()
             return f"config: delete {name}"
         self.write(name, text)
         return f"config: {name} = {text!r}"
 
-    def operations(self) -> list[tuple[Callable[[], str], int]]:
-        grow = 3 if len(self.notes()) < 150 else 1  # keep the vault from emptying in long runs
+    def operations(self) -> list[tuple[Callable[[], str | None], int]]:
+        count = len(self.notes())
+        if not count:
+            return [(self.new_note_in_new_folder, 1)]
+        grow = 3 if count < 150 else 1  # keep the vault from emptying in long runs
         return [
             (self.append, 6),
             (self.rewrite, 4),
@@ -252,9 +264,12 @@ class Vault:
         ]
 
     def random_operation(self) -> str:
-        choices, weights = zip(*self.operations(), strict=True)
-        operation = self.rng.choices(choices, weights)[0]
-        return operation()
+        """One operation that changes something on disk (one that could not is drawn again)."""
+        while True:
+            choices, weights = zip(*self.operations(), strict=True)
+            done = self.rng.choices(choices, weights)[0]()
+            if done is not None:
+                return done
 
 
 def make_vault(root: Path, seed: int, notes: int) -> Vault:
@@ -293,9 +308,12 @@ def run_sequence(tmp_path: Path, watching: Callable[..., Watch], mode: str, seed
     reported.apply(watch.until("ready", timeout=60))
     for step in range(steps + 1):
         if step:
-            done = [vault.random_operation() for _ in range(vault.rng.randint(1, 3))]
+            done, since = [], 0.0
+            for _ in range(vault.rng.randint(1, 3)):
+                since = time.monotonic()  # what watch tells after the last operation began covers it
+                done.append(vault.random_operation())
             vault.log.append(f"step {step}: " + "; ".join(done))
-            reported.apply(watch.settle(time.monotonic(), QUIET[mode]))
+            reported.apply(watch.settle(since, QUIET[mode]))
         expected = check_findings(vault.root)
         story = "\n".join(vault.log[-8:])
         assert not reported.anomalies, f"seed {seed} ({mode}), step {step}:\n{story}\n{reported.anomalies[:10]}"
@@ -307,13 +325,12 @@ def run_sequence(tmp_path: Path, watching: Callable[..., Watch], mode: str, seed
 
 
 @pytest.mark.parametrize("mode", ["inotify", "polling"])
-@pytest.mark.parametrize("seed", [1, *FAILED_SEEDS])
-def test_watch_equals_a_fresh_check(tmp_path: Path, watching: Callable[..., Watch], mode: str, seed: int) -> None:
-    run_sequence(tmp_path, watching, mode, seed, SHORT_STEPS[mode], notes=240)
+def test_watch_equals_a_fresh_check(tmp_path: Path, watching: Callable[..., Watch], mode: str) -> None:
+    run_sequence(tmp_path, watching, mode, 1, SHORT_STEPS[mode], notes=240)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["inotify", "polling"])
-@pytest.mark.parametrize("seed", range(100, 106))
+@pytest.mark.parametrize("seed", sorted({*range(100, 106), *FAILED_SEEDS}))
 def test_watch_equals_a_fresh_check_long(tmp_path: Path, watching: Callable[..., Watch], mode: str, seed: int) -> None:
     run_sequence(tmp_path, watching, mode, seed, 60 if mode == "inotify" else 25, notes=400)

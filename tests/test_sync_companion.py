@@ -1,5 +1,6 @@
-"""`vaultkit watch` syncing real clones of a real bare remote: stopping pushes, a failing git step is one
-event and never stops the linting, and two watches racing at a slow remote both push everything."""
+"""sync/companion.py as `vaultkit watch` runs it, with real clones of a real bare remote: stopping commits
+and pushes, a failing git step is one event and never stops the linting, and two watches racing at a
+slow remote both push everything."""
 
 from __future__ import annotations
 
