@@ -47,6 +47,7 @@ CONFIGS = [  # (file, text or None to delete): every one valid, each changing wh
     (".vaultkit.yaml", "checks: checks\n"),
     (".vaultkit.yaml", "checks: checks\nignore: [LK005]\n"),
     (".vaultkit.yaml", "checks: checks\nseverity: {LK002: warning}\nignore: [LK003]\n"),
+    (".vaultkit.yaml", "checks: checks\nper_file_ignores: {'Notes/**': [LK001], 'Projects/**': [LK002, LK003]}\n"),
     (
         "checks/fm.yaml",
         "kind: frontmatter\nname: fm\npaths: ['Projects/**']\nschema: {type: object, required: [title]}\n",
