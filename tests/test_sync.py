@@ -32,6 +32,9 @@ NOW = datetime(2026, 11, 24, 10, 15, 0)
 STAMP = "20261124-101500"
 
 
+pytestmark = pytest.mark.usefixtures("isolated_git")  # no global git configuration leaks in
+
+
 def git(cwd: Path, *args: str, check: bool = True) -> str:
     done = subprocess.run(["git", "-c", "core.quotePath=false", *args], cwd=cwd, capture_output=True, text=True)
     if check and done.returncode != 0:
@@ -67,17 +70,6 @@ class Clone:
 
     def head(self) -> str:
         return git(self.path, "rev-parse", "HEAD")
-
-
-@pytest.fixture(autouse=True)
-def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No global or system git configuration leaks in; identity comes from each clone's config."""
-    empty = tmp_path / "gitconfig"
-    empty.write_text("", encoding="utf-8")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

@@ -13,16 +13,7 @@ from pathlib import Path
 import pytest
 from watch_harness import Event, Watch, git, is_pushed, make_remote
 
-
-@pytest.fixture(autouse=True)
-def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No global or system git configuration leaks in; identity comes from each clone's config."""
-    empty = tmp_path / "gitconfig"
-    empty.write_text("", encoding="utf-8")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("isolated_git")  # no global git configuration leaks in
 
 
 @pytest.fixture

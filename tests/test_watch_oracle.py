@@ -198,7 +198,7 @@ class Vault:
         folders = self.folders()
         if not folders:
             return None
-        source = self.rng.choice(folders)
+        source = self.rng.choice(folders)  # into its parent under a new name, or into another folder
         inside = [f for f in ["", *folders] if f != source and not f.startswith(source + "/")]
         parent = self.rng.choice([source.rpartition("/")[0], *inside])
         target = self.root / parent / self.fresh(FOLDER_NAMES)
@@ -206,10 +206,9 @@ class Vault:
         return f"move folder {source} -> {target.relative_to(self.root).as_posix()}"
 
     def delete_folder(self) -> str | None:
-        folders = self.folders()
-        if not folders:
+        source = self.rng.choice(self.folders() or [""])
+        if not source:
             return None
-        source = self.rng.choice(folders)
         shutil.rmtree(self.root / source)
         return f"delete folder {source}"
 
