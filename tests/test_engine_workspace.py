@@ -174,3 +174,14 @@ def test_excluded_files_are_link_targets_as_they_come_and_go(tmp_path: Path) -> 
     shutil.rmtree(root / "归档")
     workspace.refresh(["归档"])
     assert report(workspace) == [("a.md", 1, 1, "LK001"), ("a.md", 1, 9, "LK001")]
+
+
+def test_a_note_that_moved_and_changed_in_one_refresh_is_a_changed_note(tmp_path: Path) -> None:
+    """Found by seeds 101 and 103 of the watch oracle: saved and moved (or moved and saved) before watch
+    looked, a note's new headings must reach the notes linking into it by name."""
+    root = write_vault(tmp_path / "v", {"box/x.md": "# X\n## Sub\n", "far/by-name.md": "[[x#Sub]]\n"})
+    workspace = followed(root)
+    (root / "box").rename(root / "crate")
+    (root / "crate" / "x.md").write_text("# X\n", encoding="utf-8")
+    assert workspace.refresh_paths(["box", "crate", "crate/x.md"]).invalid == {"crate/x.md", "far/by-name.md"}
+    assert report(workspace) == [("far/by-name.md", 1, 1, "LK002")]

@@ -73,6 +73,7 @@ class Workspace:
         self._asking: dict[str, frozenset[str]] = {}  # note -> folded names its unresolved links ask for
         self._backlinks: Backlinks | None = None  # watch's indexes (see follow)
         self._departed: dict[tuple[int, int, int], tuple[str, bytes, Note]] = {}  # in a refresh: stamp -> note gone
+        self._gone_summaries: dict[str, bytes] = {}  # in a refresh: path of a note gone -> its summary
         self._unread: list[str] = []  # notes watch has yet to read in idle time (see read_idle)
         with paused_gc():  # ten thousand entries and no reference cycle among them
             self._snapshot = cache.load(config.vault, self._fingerprint) if use_cache else None
@@ -244,6 +245,7 @@ class Workspace:
         if self._vault is not None:
             self._vault.forget(invalid)
         invalid |= self._dependents(summaries, added | removed, aliases | changed_aliases)
+        self._gone_summaries.clear()
         for path in invalid:
             entry = self.entries.get(path)
             if entry is not None:
@@ -256,6 +258,7 @@ class Workspace:
         for path in gone:
             self._permalinks_changed(path, None)
             entry = self.entries.pop(path)
+            self._gone_summaries[path] = entry.summary
             if path in self.notes and entry.key:
                 self._departed[entry.stamp] = (path, entry.key, self.notes[path])  # moved, perhaps
             if entry.aliases:
@@ -350,6 +353,9 @@ class Workspace:
             moved_names = set(moves)
             linking = backlinks.linking_by(only_moved) - dependents
             dependents.update(path for path in linking if self._move_matters(path, moved_names))
+            for old, new in moves.values():  # moved, and changed on the way: as a changed note
+                if (entry := self.entries.get(new)) is None or entry.summary != self._gone_summaries.get(old):
+                    dependents |= backlinks.linking_to([old])
             self._retarget(moves.values())
             file_names = {fold(path.rpartition("/")[2]) for path in files_changed}
             dependents |= backlinks.suggesting(file_names - moves.keys())
