@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache, partial
@@ -14,7 +15,7 @@ from vaultkit.engine.dispatch import batches, by_path, kind_named, needed_notes,
 from vaultkit.engine.memory import paused_gc
 from vaultkit.engine.problems import conflict_copies, name_only, not_in_commit, unreadable
 from vaultkit.kinds.clashes import name_clashes
-from vaultkit.model import Finding, Note
+from vaultkit.model import Finding, Note, strip_md
 from vaultkit.resolve import VaultIndex, fold, note_aliases
 from vaultkit.store import cache
 from vaultkit.vault import NoteFile, VaultFiles, read_note, rescan_paths, scan_vault
@@ -348,17 +349,20 @@ class Workspace:
         if self._backlinks is not None:
             backlinks = self._backlinks
             moves = self._moves(files_changed)
-            only_moved = {key for name in moves for key in name_keys(name)}
-            dependents = backlinks.linking_to(changed) | backlinks.linking_by(names - only_moved | aliases)
-            moved_names = set(moves)
-            linking = backlinks.linking_by(only_moved) - dependents
-            dependents.update(path for path in linking if self._move_matters(path, moved_names))
+            dependents = backlinks.linking_to(changed) | backlinks.linking_by(aliases)
+            by_name: dict[str, list[str]] = {}  # folded name -> the folded paths of that name that came or went
+            for path in files_changed:
+                folded = fold(path)
+                by_name.setdefault(folded.rpartition("/")[2], []).append(folded)
+            for name, paths in by_name.items():
+                keys = name_keys(name)
+                linking = backlinks.linking_by(keys) - dependents
+                dependents.update(p for p in linking if self._sees(p, keys, paths, only_moved=name in moves))
             for old, new in moves.values():  # moved, and changed on the way: as a changed note
                 if (entry := self.entries.get(new)) is None or entry.summary != self._gone_summaries.get(old):
                     dependents |= backlinks.linking_to([old])
             self._retarget(moves.values())
-            file_names = {fold(path.rpartition("/")[2]) for path in files_changed}
-            dependents |= backlinks.suggesting(file_names - moves.keys())
+            dependents |= backlinks.suggesting(by_name.keys() - moves.keys())
         else:
             dependents = set()
             changed_set = set(changed)
@@ -435,18 +439,27 @@ class Workspace:
                     entry.facts, entry.saved = b"", False
                 self._dirty = True
 
-    def _move_matters(self, path: str, names: set[str]) -> bool:
-        """Whether a note linking by the name of a file that only moved can see it: a link by a path
-        (which may no longer lead there), or a finding whose message names the file's path (LK005,
-        LK007). A note not in memory is taken to (reading it costs what checking it does)."""
+    def _sees(self, path: str, keys: tuple[str, ...], changed: list[str], only_moved: bool) -> bool:
+        """Whether a note linking by a name (`keys`) can see files of that name come or go (`changed`,
+        folded): a link by the name alone, unless the file only moved (a unique name leads to the same
+        file; only a finding whose message names its path, LK005 or LK007, changes); a link by a path
+        that ends where a changed file is. A note not in memory is taken to (reading it costs what
+        checking it does)."""
         note, entry = self.notes.get(path), self.entries.get(path)
         if note is None or entry is None or entry.findings is None:
             return True
         naming = {(f.span.line, f.span.column) for f in entry.findings if f.code in PATH_CODES}
-        return any(
-            ("/" in link.target or (link.line, link.column) in naming) and not names.isdisjoint(name_keys(link.target))
-            for link in note.links
-        )
+        for link in note.links:
+            if not link.target or name_keys(link.target)[0] not in keys:
+                continue
+            if "/" not in link.target:
+                if not only_moved or (link.line, link.column) in naming:
+                    return True
+                continue
+            wanted = _RELATIVE.sub("", fold(link.target).lstrip("/"))
+            if any(_ends_with(known, wanted) or _ends_with(strip_md(known), wanted) for known in changed):
+                return True
+        return False
 
     def follow(self) -> None:
         """Get ready to take changes one at a time (watch, once its first check is done): build now what
@@ -700,6 +713,14 @@ def _summary(note: Note) -> tuple[bytes, tuple[str, ...]]:
 def facts_digest(facts: cache.LinkFacts) -> bytes:
     """What the cache entry keeps of a note's link facts, so that the links file is read only when they change."""
     return cache.note_key("", repr(facts).encode("utf-8", "surrogatepass"), False)
+
+
+_RELATIVE = re.compile(r"^(?:\.\.?/)+")
+
+
+def _ends_with(path: str, tail: str) -> bool:
+    """Whether a folded path is `tail` or ends with it at a folder boundary (as a link by path finds it)."""
+    return path == tail or path.endswith("/" + tail)
 
 
 @lru_cache(maxsize=65536)
