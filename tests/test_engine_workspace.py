@@ -185,3 +185,19 @@ def test_a_note_that_moved_and_changed_in_one_refresh_is_a_changed_note(tmp_path
     (root / "crate" / "x.md").write_text("# X\n", encoding="utf-8")
     assert workspace.refresh_paths(["box", "crate", "crate/x.md"]).invalid == {"crate/x.md", "far/by-name.md"}
     assert report(workspace) == [("far/by-name.md", 1, 1, "LK002")]
+
+
+def test_a_name_many_files_hold_rechecks_only_the_links_that_can_lead_to_the_one_that_moved(tmp_path: Path) -> None:
+    notes = {
+        "box/index.md": "# Box\n",
+        "other/index.md": "# Other\n",
+        "by-other-path.md": "[[other/index]]\n",
+        "by-box-path.md": "[[box/index]]\n",
+        "by-name.md": "[[index]]\n",  # LK005: two of that name, the shorter path wins
+    }
+    root = write_vault(tmp_path / "v", notes)
+    workspace = followed(root)
+    (root / "box").rename(root / "a box with a longer name")
+    refreshed = workspace.refresh_paths(["box", "a box with a longer name"])
+    assert refreshed.invalid == {"a box with a longer name/index.md", "by-box-path.md", "by-name.md"}
+    assert [code for *_, code in report(workspace)] == ["LK001", "LK005"]
