@@ -201,3 +201,19 @@ def test_a_name_many_files_hold_rechecks_only_the_links_that_can_lead_to_the_one
     refreshed = workspace.refresh_paths(["box", "a box with a longer name"])
     assert refreshed.invalid == {"a box with a longer name/index.md", "by-box-path.md", "by-name.md"}
     assert [code for *_, code in report(workspace)] == ["LK001", "LK005"]
+
+
+def test_a_twin_that_comes_or_goes_changes_the_name_clash_of_the_one_left(tmp_path: Path) -> None:
+    root = write_vault(tmp_path / "v", {"Notes/Plan.md": "# Plan\n", "other.md": "[[Plan]]\n"})
+    workspace = followed(root)
+    write_vault(root, {"Notes/plan.md": "# plan\n"})
+    refreshed = workspace.refresh_paths(["Notes/plan.md"])
+    assert refreshed.clashing == {"Notes/Plan.md", "Notes/plan.md"}
+    assert [(path, code) for path, _, _, code in report(workspace)] == [
+        ("Notes/Plan.md", "VK004"),
+        ("Notes/plan.md", "VK004"),
+        ("other.md", "LK005"),
+    ]
+    (root / "Notes" / "plan.md").unlink()
+    assert workspace.refresh_paths(["Notes/plan.md"]).clashing == {"Notes/Plan.md"}
+    assert report(workspace) == []

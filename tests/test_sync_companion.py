@@ -85,7 +85,7 @@ def test_stopping_commits_and_pushes(tmp_path: Path, watching: Callable[..., Wat
 HOOK_MESSAGE = "pre-commit: notes must be reviewed first"
 
 
-@pytest.mark.parametrize("failure", ["name-git-refuses", "failing-hook"])
+@pytest.mark.parametrize("failure", ["file-git-refuses", "failing-hook"])
 def test_a_failing_git_step_is_one_event_and_linting_goes_on(
     tmp_path: Path, watching: Callable[..., Watch], failure: str
 ) -> None:
@@ -98,9 +98,12 @@ def test_a_failing_git_step_is_one_event_and_linting_goes_on(
         hook.chmod(0o755)
         reason = HOOK_MESSAGE
         save(clone / "needs review.md", "a note the hook refuses\n")
-    else:
-        reason = ":x.md"
-        save(clone / ":x.md", "git reads this name as pathspec magic\n")
+    else:  # a filter that is configured but not installed (git-lfs): git refuses the file
+        for key, value in (("filter.lfs.process", "git-lfs filter-process"), ("filter.lfs.required", "true")):
+            git(clone, "config", key, value)
+        save(clone / ".gitattributes", "*.bin filter=lfs diff=lfs merge=lfs -text\n")
+        reason = "photo.bin"
+        (clone / "photo.bin").write_bytes(os.urandom(2000))
     watch = watching(clone)
     watch.until("ready")
     events = collect(watch, 6.0)  # six fetch intervals: every retry would be a chance to repeat itself

@@ -237,6 +237,16 @@ class Vault:
         self.write(path, f"# Planned\n\n## Section 1\n\n{self.link(self.notes())} ^blk1\n")
         return f"create linked name {path}"
 
+    def case_twin(self) -> str | None:
+        """A note whose path another's equals up to case (VK004: they collide on macOS and Windows)."""
+        latin = [path for path in self.notes() if any(char.isascii() and char.isalpha() for char in Path(path).stem)]
+        if not latin:
+            return None
+        path = self.rng.choice(latin)
+        twin = path.rpartition("/")[0] + "/" + Path(path).stem.swapcase() + ".md"
+        self.write(twin.lstrip("/"), self.text(twin.lstrip("/")))
+        return f"case twin {twin.lstrip('/')} of {path}"
+
     def change_config(self) -> str | None:
         name, text = self.rng.choice(CONFIGS)
         if text is None:
@@ -263,6 +273,7 @@ class Vault:
             (self.delete_folder, 1),
             (self.broken_yaml, 2),
             (self.create_linked_name, 2 * grow),
+            (self.case_twin, 1),
             (self.change_config, 1),
         ]
 

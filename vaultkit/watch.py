@@ -31,10 +31,11 @@ from watchdog.observers.polling import PollingObserver
 
 from vaultkit.config import CONFIG_NAMES, Config, Selection, load_config, with_nested
 from vaultkit.engine import Workspace
+from vaultkit.engine.paths import report_set
 from vaultkit.model import ConfigError, Finding
 from vaultkit.report import finding_dict, summary, text_line
 from vaultkit.vault import scan_vault
-from vaultkit.vault.names import CONFLICT_COPY_PATTERN, TEMP_FILE, left_out
+from vaultkit.vault.names import TEMP_FILE, left_out
 
 # watchdog says what it does on its own threads (a folder moved while it adds watches, an emitter stopping
 # on a reload) as warnings and log records; they are not the user's business, and never a finding
@@ -236,7 +237,7 @@ class Watcher:
             refreshed = self.workspace.refresh_paths(changed)
         except FileNotFoundError:
             return  # the vault root went away mid-refresh; the loop says so
-        scope = refreshed.invalid | refreshed.added | refreshed.removed | refreshed.skipped
+        scope = refreshed.invalid | refreshed.added | refreshed.removed | refreshed.skipped | refreshed.clashing
         found = self.workspace.report(scope, self._selection())
         elapsed = (time.perf_counter() - started) * 1000
         self._publish(found, scope, sorted(changed), elapsed)
@@ -246,8 +247,7 @@ class Watcher:
     def _full_check(self, initial: bool = False) -> None:
         started = time.perf_counter()
         self.workspace.refresh()
-        files = self.workspace.files
-        every = {*files.notes, *files.skipped, *(p for p in files.attachments if CONFLICT_COPY_PATTERN.search(p))}
+        every = report_set(self.config.vault, (), self.workspace.files)  # what `vaultkit check` reports on
         found = self.workspace.report(every, self._selection())
         if initial:
             self.workspace.save()
