@@ -8,7 +8,7 @@ import queue
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -44,6 +44,16 @@ class Run:
 
 
 CLI = Callable[..., Run]  # the `cli` fixture
+
+
+def slow_except(values: Iterable[Any], fast: Container[Any]) -> list[Any]:
+    """Parameters of a test, those not in `fast` marked slow: the default run keeps the variants that
+    found or guard a bug of their own, `pytest -m slow` runs the rest (the suite stays under 90 s)."""
+    slow = pytest.mark.slow
+    return [
+        value if value in fast else pytest.param(*(value if isinstance(value, tuple) else (value,)), marks=slow)
+        for value in values
+    ]
 
 
 def with_checks(root: Path, **checks: str) -> Path:

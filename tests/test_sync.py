@@ -26,7 +26,7 @@ from vaultkit.config import SyncSettings
 from vaultkit.sync import Syncer, SyncLockedError, SyncReport, sync_once
 from vaultkit.vault.names import CONFLICT_COPY_PATTERN
 
-from conftest import LineReader, stop
+from conftest import LineReader, slow_except, stop
 
 NOW = datetime(2026, 11, 24, 10, 15, 0)
 STAMP = "20261124-101500"
@@ -318,7 +318,7 @@ STEPS = ["after-add", "after-commit", "after-fetch", "after-merge-commit", "afte
          "before-push", "after-push"]  # fmt: skip
 
 
-@pytest.mark.parametrize("step", STEPS)
+@pytest.mark.parametrize("step", slow_except(STEPS, {"after-add", "after-merge-commit"}))  # the rest: scenarios
 def test_killed_at_each_step_recovers(world: tuple[Path, Clone, Clone], step: str) -> None:
     remote, a, b = world
     b.write("from b.md", "b\n")
@@ -495,7 +495,7 @@ def soak(world: tuple[Path, Clone, Clone], seconds: float, seed: int) -> None:
 
 
 def test_soak_short(world: tuple[Path, Clone, Clone]) -> None:
-    soak(world, seconds=12, seed=7)
+    soak(world, seconds=4, seed=7)
 
 
 @pytest.mark.slow

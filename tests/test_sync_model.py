@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import slow_except
 from gitrepos import CONFLICT_COPY, Clone, GitShim, World
 
 # Every seed that ever failed, kept as a fixed case (seed, steps per sequence, sequences), with what it found.
@@ -233,7 +234,7 @@ def run_seed(tmp_path: Path, seed: int, steps: int, sequences: int) -> None:
     assert sorted(copies) == sorted(path for path in world.b.files() if CONFLICT_COPY.search(path))
 
 
-@pytest.mark.parametrize(("seed", "steps", "sequences"), FAILED_SEEDS + SHORT_RUN)
+@pytest.mark.parametrize(("seed", "steps", "sequences"), slow_except(FAILED_SEEDS + SHORT_RUN, FAILED_SEEDS[:2]))
 def test_random_sequences_keep_every_version(tmp_path: Path, seed: int, steps: int, sequences: int) -> None:
     run_seed(tmp_path, seed, steps, sequences)
 

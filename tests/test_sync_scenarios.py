@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import slow_except
 from gitrepos import (
     CONFLICT_COPY,
     FILLER,
@@ -202,7 +203,7 @@ SHAPES: dict[str, tuple[Shape, Shape]] = {
 }
 
 
-@pytest.mark.parametrize("shape", list(SHAPES))
+@pytest.mark.parametrize("shape", slow_except(SHAPES, {"delete-vs-edit", "folder-deleted-vs-note-added"}))
 def test_every_other_merge_shape_keeps_every_version(tmp_path: Path, shape: str) -> None:
     world = World(
         tmp_path, seed={".gitignore": "ignored/\n", "Note.md": "seed\n" + FILLER, "Projects/plan.md": "plan\n" + FILLER}
@@ -263,7 +264,9 @@ def test_disk_full_during_checkout_on_a_real_small_disk(world: World, notes: Cal
         world.assert_nothing_lost()
 
 
-@pytest.mark.parametrize("fault", ["enospc-during-checkout", "during-checkout"])
+@pytest.mark.parametrize(
+    "fault", slow_except(["enospc-during-checkout", "during-checkout"], {"enospc-during-checkout"})
+)
 def test_checkout_interrupted_by_a_fault_leaves_the_files_as_they_were(world: World, fault: str) -> None:
     a, b = world.a, world.b
     for path, data in big_notes("b").items():
@@ -287,7 +290,11 @@ def test_checkout_interrupted_by_a_fault_leaves_the_files_as_they_were(world: Wo
 
 
 @pytest.mark.parametrize(
-    "step", ["after-commit", "after-fetch", "after-read-tree", "after-update-ref", "before-push", "after-push"]
+    "step",
+    slow_except(
+        ["after-commit", "after-fetch", "after-read-tree", "after-update-ref", "before-push", "after-push"],
+        {"after-commit", "after-read-tree"},
+    ),
 )
 def test_killed_at_a_step_is_recovered_by_the_next_run(world: World, step: str) -> None:
     a, b = world.a, world.b
@@ -303,7 +310,9 @@ def test_killed_at_a_step_is_recovered_by_the_next_run(world: World, step: str) 
     world.assert_nothing_lost()
 
 
-@pytest.mark.parametrize("command", ["commit", "update-ref", "update-index", "checkout-index", "push"])
+@pytest.mark.parametrize(
+    "command", slow_except(["commit", "update-ref", "update-index", "checkout-index", "push"], {"commit", "update-ref"})
+)
 def test_a_git_killed_after_it_did_its_work(world: World, command: str) -> None:
     """git did its step, but vaultkit only sees it killed (an OOM kill, a time limit): vaultkit must find out
     what really happened, and never be left with an index that looks like the user's staging."""
