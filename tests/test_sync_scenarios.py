@@ -477,7 +477,7 @@ def test_constant_autosave_with_safe_writes_never_blocks_a_commit(world: World) 
     finally:
         stop.set()
         writer.join(timeout=10)
-    assert [r.ok for r in results] == [True] * 6, [str(r) for r in results]
+    assert [str(r) for r in results if not r.ok] == []
     assert not any("jb_" in line for r in results for line in [r.message, *r.notices])
     for data in saved:
         world.ledger.labels[data] = "autosave"

@@ -314,6 +314,7 @@ class Cycle:
         until the paths it refuses are found, each named once and left out. Returns what was staged."""
         staged: list[tuple[str, str]] = []
         pending = [changed]
+        retried: set[str] = set()
         while pending:
             batch = pending.pop()
             try:
@@ -333,6 +334,9 @@ class Cycle:
                     pending += [batch[middle:], batch[:middle]]
                 elif self._in_index(index, batch[0][1]):
                     staged.append(batch[0])  # git was killed after it had staged the path
+                elif os.path.lexists(self.repo.root / batch[0][1]) and batch[0][1] not in retried:
+                    retried.add(batch[0][1])  # an editor's safe write may have swapped it in under git: once more
+                    pending.append(batch)
                 elif os.path.lexists(self.repo.root / batch[0][1]):
                     self.refused.append(batch[0][1])
                     self.notices.append(f"not committed: {batch[0][1]}: git refused it ({failure.reason})")
