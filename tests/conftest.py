@@ -105,8 +105,9 @@ class LineReader:
         return seen
 
 
-def stop(process: subprocess.Popen[str], timeout: float = 30.0) -> int:
-    """SIGTERM, and the exit code within `timeout` (killed, and the test failed, if it does not stop)."""
+def stop(process: subprocess.Popen[str], timeout: float = 60.0) -> int:
+    """SIGTERM, and the exit code within `timeout` (killed, and the test failed, if it does not stop): watch may
+    take up to 30 s to push what it committed, so the limit leaves room for a loaded machine."""
     process.terminate()
     try:
         return process.wait(timeout=timeout)
