@@ -217,3 +217,29 @@ def test_a_twin_that_comes_or_goes_changes_the_name_clash_of_the_one_left(tmp_pa
     (root / "Notes" / "plan.md").unlink()
     assert workspace.refresh_paths(["Notes/plan.md"]).clashing == {"Notes/Plan.md"}
     assert report(workspace) == []
+
+
+def test_an_alias_with_a_folder_that_comes_rechecks_the_links_by_it(tmp_path: Path) -> None:
+    """An LK001 by an alias names the first note by path holding it: `n10` taking `dir/Also` beside `n8`
+    changes the message of `[[dir/Also]]` (found by seed 2 of the cache's random edits), in watch and
+    through the cache."""
+    root = write_vault(
+        tmp_path / "v",
+        {"n3.md": "[[dir/Also]]\n", "n8.md": "---\naliases: [dir/Also]\n---\n", "n10.md": "\n"},
+    )
+    watching = Workspace(load_config(vault=root), use_cache=False, tracking=True)
+    watching.refresh()
+    check_vault(load_config(vault=root))  # the cache now holds every note's findings
+
+    def messages(workspace: Workspace) -> list[str]:
+        report(workspace)
+        return [f.message for f in workspace.report({"n3.md"}, Selection())]
+
+    assert messages(watching) == [
+        "unresolved link: no note named 'dir/Also'; it is an alias of [[n8]], and aliases do not resolve links"
+    ]
+    (root / "n10.md").write_text("---\naliases: [dir/Also]\n---\n", encoding="utf-8")
+    assert "n3.md" in watching.refresh(["n10.md"])
+    expected = "unresolved link: no note named 'dir/Also'; it is an alias of [[n10]], and aliases do not resolve links"
+    assert messages(watching) == [expected]
+    assert [f.message for f in check_vault(load_config(vault=root)).findings] == [expected]

@@ -345,11 +345,13 @@ class Workspace:
         """
         if not changed and not files_changed and not aliases:
             return set()
-        names = {key for path in files_changed for key in name_keys(path)} | aliases
+        # a link is known by the last part of its target, an alias by all of it ("dir/Also")
+        alias_keys = {key for alias in aliases for key in name_keys(alias)}
+        names = {key for path in files_changed for key in name_keys(path)} | alias_keys
         if self._backlinks is not None:
             backlinks = self._backlinks
             moves = self._moves(files_changed)
-            dependents = backlinks.linking_to(changed) | backlinks.linking_by(aliases)
+            dependents = backlinks.linking_to(changed) | backlinks.linking_by(alias_keys)
             by_name: dict[str, list[str]] = {}  # folded name -> the folded paths of that name that came or went
             for path in files_changed:
                 folded = fold(path)
