@@ -12,8 +12,6 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
-import pathspec
-
 
 class GlobError(ValueError):
     """A pattern that is not a glob (`!` alone, say); the message names it."""
@@ -28,6 +26,8 @@ class Globs:
     __slots__ = ("_joined", "_regexes", "_spec", "patterns")
 
     def __init__(self, patterns: tuple[str, ...], regexes: tuple[str, ...] = ()) -> None:
+        import pathspec  # 12 ms to import: only for a vault whose configuration has patterns
+
         self.patterns = patterns
         try:
             self._spec = pathspec.GitIgnoreSpec.from_lines(patterns)
