@@ -1,4 +1,4 @@
-"""engine/coldstart.py: the two-process cold check gives exactly the findings of one process."""
+"""engine/coldstart.py: the cold check on several processes gives exactly the findings of one process."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ import pytest
 
 from vaultkit.config import load_config
 from vaultkit.engine import check_vault, coldstart, workspace
+from vaultkit.model import Finding
 
 from conftest import write_vault
 
 
-def test_two_cores_give_the_same_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The forked cold path equals the single-process one, cache and all."""
+def linked_notes(count: int) -> dict[str, str]:
+    """Notes linking to each other's headings and blocks across folders, with broken links and aliases."""
     files: dict[str, str] = {}
-    for i in range(120):
+    for i in range(count):
         folder = ("a", "b/c", "d")[i % 3]
         files[f"{folder}/note {i}.md"] = (
             f"---\ntitle: n{i}\naliases: [alias {i}]\n---\n# Head {i}\npara ^b{i}\n"
@@ -24,12 +25,73 @@ def test_two_cores_give_the_same_findings(tmp_path: Path, monkeypatch: pytest.Mo
             f"[[missing {i}]] [[alias {i + 5}]] [[note {i + 4}#^b{i + 4}]] ![[pic {i % 7}.png]]\n"
         )
     files.update({f"img/pic {i}.png": "" for i in range(5)})
-    root = write_vault(tmp_path / "v", files)
+    return files
+
+
+def single(root: Path, monkeypatch: pytest.MonkeyPatch) -> list[Finding]:
+    with monkeypatch.context() as patch:
+        patch.setenv("VAULTKIT_WORKERS", "1")
+        assert not coldstart.available()
+        return check_vault(load_config(vault=root), use_cache=False).findings
+
+
+@pytest.mark.parametrize("workers", [2, 3, 5])
+def test_every_process_count_gives_the_same_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """The forked cold path equals the single-process one, cache and all, whatever the number of processes."""
+    root = write_vault(tmp_path / "v", linked_notes(120))
+    expected = single(root, monkeypatch)
     monkeypatch.setattr(workspace, "PARALLEL_MIN_NOTES", 10)
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # the fork is what is tested, on any machine
+    monkeypatch.setattr(coldstart, "MIN_SHARE", 10)
+    monkeypatch.setattr(coldstart, "cores", lambda: workers)  # the fork is what is tested, on any machine
+    forks: list[int] = []
+    fork = os.fork
+
+    def counted_fork() -> int:
+        pid = fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", counted_fork)
     assert coldstart.available()
     forked = check_vault(load_config(vault=root), use_cache=True).findings
+    assert len(forks) == workers - 1
+    assert forked == expected and len(expected) > 300
+    assert check_vault(load_config(vault=root), use_cache=True).findings == expected  # from the cache
+    assert check_vault(load_config(vault=root), use_cache=False).findings == expected  # forked, no cache
+
+
+def test_workers_setting_and_small_vaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """VAULTKIT_WORKERS=N asks for N processes; each gets at least MIN_SHARE notes."""
+    monkeypatch.setattr(coldstart, "cores", lambda: 8)
+    assert coldstart.processes(100 * coldstart.MIN_SHARE) == 8
+    assert coldstart.processes(3 * coldstart.MIN_SHARE) == 3
+    monkeypatch.setenv("VAULTKIT_WORKERS", "2")
+    assert coldstart.processes(100 * coldstart.MIN_SHARE) == 2
     monkeypatch.setenv("VAULTKIT_WORKERS", "1")
-    single = check_vault(load_config(vault=root), use_cache=False).findings
-    assert forked == single and len(single) > 300
-    assert check_vault(load_config(vault=root), use_cache=True).findings == single  # from the cache
+    assert not coldstart.available()
+    monkeypatch.setenv("VAULTKIT_WORKERS", "many")  # not a number: every core
+    assert coldstart.processes(100 * coldstart.MIN_SHARE) == 8
+
+
+def test_a_failing_child_costs_only_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child that dies while parsing or while checking: the parent does its share, the findings are the same."""
+    root = write_vault(tmp_path / "v", linked_notes(90))
+    expected = single(root, monkeypatch)
+    monkeypatch.setattr(workspace, "PARALLEL_MIN_NOTES", 10)
+    monkeypatch.setattr(coldstart, "MIN_SHARE", 10)
+    monkeypatch.setattr(coldstart, "cores", lambda: 3)
+    parent = os.getpid()
+    for phase in ("parse", "check"):
+        original = getattr(workspace.Workspace, phase)
+
+        def dies_in_child(self: workspace.Workspace, *args: object, original: object = original) -> object:
+            if os.getpid() != parent:
+                os._exit(3)
+            return original(self, *args)  # type: ignore[operator]
+
+        with monkeypatch.context() as patch:
+            patch.setattr(workspace.Workspace, phase, dies_in_child)
+            assert check_vault(load_config(vault=root), use_cache=False).findings == expected, phase

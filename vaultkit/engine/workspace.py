@@ -56,7 +56,7 @@ class Workspace:
         self.entries: dict[str, cache.Entry] = {}
         self.notes: dict[str, Note] = {}  # parsed here, links included
         self.loaded: dict[str, Note] = {}  # what the checks see of other notes: these, and the facts of the
-        # notes the other process of a cold start parsed (all but their links)
+        # notes the other processes of a cold start parsed (all but their links)
         self.files = VaultFiles()
         self.all_files: set[str] = set()  # notes and attachments as of the last refresh
         self._vault: VaultIndex | None = None  # built when a check needs it: not for an unchanged vault
@@ -234,7 +234,7 @@ class Workspace:
         stale = self._stale(candidates, forced)
         self._written_ns = started_ns  # stamps taken from now on are trusted for files older than this
         if not self.entries and len(stale) >= PARALLEL_MIN_NOTES:
-            from vaultkit.engine import coldstart  # a big vault's first check: both cores, findings included
+            from vaultkit.engine import coldstart  # a big vault's first check: every core, findings included
 
             if coldstart.available():
                 coldstart.parse_and_check(self, stale)
@@ -622,10 +622,10 @@ class Workspace:
                 found.append(finding)
         return found
 
-    # --- the cold start's two processes (engine/coldstart.py) -------------------------------------
+    # --- the cold start's processes (engine/coldstart.py) -------------------------------------------
 
     def prepare(self) -> None:
-        """The file index and the suggestion lookups, built once before the fork: both processes share them."""
+        """The file index and the suggestion lookups, built once before the fork: every process shares them."""
         from vaultkit.suggest import prepare
 
         prepare(self.vault)
@@ -635,32 +635,32 @@ class Workspace:
             self.entries[path].findings = None
 
     def shared(self, note: Note) -> tuple[Any, ...]:
-        """What the other process needs to know of a note it did not parse, as plain tuples."""
+        """What the other processes need to know of a note they did not parse, as plain tuples."""
         entry = self.entries[note.path]
         return (note.path, entry.key, entry.summary, entry.aliases, cache.plain_facts(note))
 
     def learn(self, shared: tuple[Any, ...], file: NoteFile | None) -> None:
-        """Take in a note the other process parsed (`file`: as the scan saw it, to keep in the cache)."""
+        """Take in a note another process parsed (`file`: as the scan saw it, to keep in the cache)."""
         path, key, summary, aliases, plain = shared
         self.loaded[path] = cache.restore_facts(plain)
         stamp = (file.size, file.mtime_ns, file.inode) if file is not None else (0, 0, 0)
         self.entries[path] = cache.Entry(stamp, key, summary, aliases)
 
     def results(self, notes: Sequence[Note]) -> list[tuple[Any, ...]]:
-        """The findings and link facts of notes checked here, as plain tuples for the other process."""
+        """The findings and link facts of notes checked here, as plain values for the parent."""
         results = []
         for note in notes:
             entry = self.entries[note.path]
-            findings = tuple(cache.plain_finding(finding) for finding in entry.findings or ())
+            findings = entry.stored_findings()  # as the cache holds them: the parent writes them as they came
             links = self.link_facts_of(note.path)
             results.append((note.path, findings, entry.unresolved, entry.facts, links, entry.directives))
         return results
 
     def adopt(self, results: Sequence[tuple[Any, ...]]) -> None:
-        """Take the findings the other process computed."""
+        """Take the findings a child computed."""
         for path, findings, unresolved, facts_digest, links, directives in results:
             entry = self.entries[path]
-            entry.findings = tuple(cache.restore_finding(*fields) for fields in findings)
+            entry.restored, entry.stored = None, findings  # made objects when first asked for
             entry.unresolved = unresolved
             entry.facts = facts_digest
             entry.directives = directives
@@ -701,20 +701,20 @@ class Workspace:
 
 
 def _summary(note: Note) -> tuple[bytes, tuple[str, ...]]:
-    """What other notes' findings can depend on, as a digest; and the note's aliases."""
-    frontmatter = note.frontmatter or {}
+    """What other notes' findings can depend on, as a digest; and the note's aliases. (Frontmatter keys in
+    another order give another digest: the notes linking here are checked again, nothing is missed.)"""
     seen = (
-        [(heading.level, heading.text) for heading in note.headings],
+        [heading[:2] for heading in note.headings],  # level and text
         sorted(note.block_ids),
-        repr(sorted(frontmatter.items(), key=lambda item: str(item[0]))),
+        note.frontmatter,
         [problem.code for problem in note.problems],
     )
-    return cache.note_key("", repr(seen).encode("utf-8", "surrogatepass"), False), note_aliases(note)
+    return cache.digest(seen), note_aliases(note)
 
 
 def facts_digest(facts: cache.LinkFacts) -> bytes:
     """What the cache entry keeps of a note's link facts, so that the links file is read only when they change."""
-    return cache.note_key("", repr(facts).encode("utf-8", "surrogatepass"), False)
+    return cache.digest(facts)
 
 
 _RELATIVE = re.compile(r"^(?:\.\.?/)+")

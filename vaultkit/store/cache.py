@@ -48,6 +48,17 @@ def note_key(path: str, data: bytes, keep_text: bool) -> bytes:
     return key.digest()
 
 
+def digest(value: Any) -> bytes:
+    """A short digest of a plain value, the same bytes in every run: marshal's version 0 writes neither
+    back-references nor interned strings (whose presence depends on reference counts and on which
+    strings happen to be interned); repr for the rare value marshal cannot write."""
+    try:
+        data = marshal.dumps(value, 0)
+    except ValueError:
+        data = repr(value).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
 @dataclass(slots=True, eq=False, repr=False)
 class Entry:
     """What the cache knows of one note."""
