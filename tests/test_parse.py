@@ -3,15 +3,51 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import vaultkit.parse
 from vaultkit.model import Span
-from vaultkit.parse import parse_note, parse_text
+from vaultkit.parse import parse_note, parse_text, scanner
 from vaultkit.parse.blocks import Blocks, _scan_plain
 from vaultkit.parse.mistune_blocks import scan_blocks_mistune
+
+FastPath = Callable[[str, int, int], Blocks | None]
+
+
+def _fast_paths() -> list[Any]:
+    """The block fast path of each scanner: the pure-Python reference and, when built, the compiled twin.
+    Both are compared with mistune below (tests/test_parse_scanner.py compares them with each other)."""
+    paths = [pytest.param(_scan_plain, id="pure")]
+    try:
+        from vaultkit.parse._scanner import plain_blocks
+    except ImportError:
+        return paths
+    return [*paths, pytest.param(plain_blocks, id="compiled")]
+
+
+def _scan_bodies() -> list[Any]:
+    bodies = [pytest.param(scanner.scan_body_pure, id="pure")]
+    try:
+        from vaultkit.parse._scanner import scan_body
+    except ImportError:
+        return bodies
+    return [*bodies, pytest.param(scan_body, id="compiled")]
+
+
+FAST_PATHS = _fast_paths()
+
+
+@pytest.fixture(params=_scan_bodies())
+def each_scanner(request: pytest.FixtureRequest) -> Iterator[None]:
+    """parse_text with each scanner in turn."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(vaultkit.parse, "scan_body", request.param)
+        yield
 
 
 def links(text: str) -> list[tuple[int, int, str, str, str | None, bool, bool]]:
@@ -192,16 +228,18 @@ def structure(blocks: Blocks) -> tuple[object, ...]:
     return (blocks.excluded, [(h.line, h.level, h.text, h.end_line, h.offset) for h in blocks.headings])
 
 
-def test_fast_path_agrees_with_mistune_on_samples() -> None:
+@pytest.mark.parametrize("scan_plain", FAST_PATHS)
+def test_fast_path_agrees_with_mistune_on_samples(scan_plain: FastPath) -> None:
     for sample in PLAIN_SAMPLES:
-        plain = _scan_plain(sample, 0, 0)
+        plain = scan_plain(sample, 0, 0)
         assert plain is not None, sample
         assert structure(plain) == structure(scan_blocks_mistune(sample, 0, 0)), sample
 
 
-def test_fast_path_defers_to_mistune_when_structure_is_not_plain() -> None:
+@pytest.mark.parametrize("scan_plain", FAST_PATHS)
+def test_fast_path_defers_to_mistune_when_structure_is_not_plain(scan_plain: FastPath) -> None:
     for sample in ["x\n---\n", "- a\n  ```\n  c\n  ```\n", "> ```\n> c\n> ```\n", "<div>\n", "    code\n"]:
-        assert _scan_plain(sample, 0, 0) is None, sample
+        assert scan_plain(sample, 0, 0) is None, sample
 
 
 MARKDOWN_LINES = [
@@ -217,12 +255,13 @@ MARKDOWN_LINES = [
 ]  # fmt: skip
 
 
+@pytest.mark.parametrize("scan_plain", FAST_PATHS)
 @settings(max_examples=2000, deadline=None)
 @given(st.lists(st.sampled_from(MARKDOWN_LINES), max_size=12), st.booleans())
-def test_fast_path_agrees_with_mistune(lines: list[str], final_newline: bool) -> None:
+def test_fast_path_agrees_with_mistune(scan_plain: FastPath, lines: list[str], final_newline: bool) -> None:
     """Wherever the fast path answers, mistune gives the same structure."""
     text = "\n".join(lines) + ("\n" if final_newline else "")
-    plain = _scan_plain(text, 0, 0)
+    plain = scan_plain(text, 0, 0)
     if plain is not None:
         assert structure(plain) == structure(scan_blocks_mistune(text, 0, 0)), text
 
@@ -233,23 +272,25 @@ CONTENTS += ["[r]: /u", "`c`", "1.", "-"]
 CONTAINER_LINE = st.tuples(st.lists(st.sampled_from(CONTAINER_PIECES), max_size=4), st.sampled_from(CONTENTS))
 
 
+@pytest.mark.parametrize("scan_plain", FAST_PATHS)
 @settings(max_examples=3000, deadline=None)
 @given(st.lists(st.one_of(st.just(""), CONTAINER_LINE.map(lambda pair: "".join(pair[0]) + pair[1])), max_size=8))
-def test_fast_path_agrees_with_mistune_inside_quotes_and_lists(lines: list[str]) -> None:
+def test_fast_path_agrees_with_mistune_inside_quotes_and_lists(scan_plain: FastPath, lines: list[str]) -> None:
     """Lists and quotes nested any way, around every block start: where the fast path answers (a note of
     deep lists and quotes need not cost mistune's depth per line), mistune agrees. (A line of spaces only
     is left blank: mistune calls four of them code, which holds nothing and changes no finding.)"""
     text = "\n".join(line if line.strip() else "" for line in lines) + "\n"
-    plain = _scan_plain(text, 0, 0)
+    plain = scan_plain(text, 0, 0)
     if plain is not None:
         assert structure(plain) == structure(scan_blocks_mistune(text, 0, 0)), text
 
 
-def test_deep_lists_and_quotes_take_the_fast_path() -> None:
+@pytest.mark.parametrize("scan_plain", FAST_PATHS)
+def test_deep_lists_and_quotes_take_the_fast_path(scan_plain: FastPath) -> None:
     lists = "".join("  " * depth + f"- item {depth} [[ok]]\n" for depth in range(30))
     quotes = "".join("> " * depth + f"quote {depth}\n" for depth in range(1, 31))
     text = lists + "\n" + quotes
-    plain = _scan_plain(text, 0, 0)
+    plain = scan_plain(text, 0, 0)
     assert plain is not None
     assert structure(plain) == structure(scan_blocks_mistune(text, 0, 0)) == ((), [])
 
@@ -257,6 +298,7 @@ def test_deep_lists_and_quotes_take_the_fast_path() -> None:
 LINK_TOKENS = ["[", "]", "\\[", "\\]", "\\\\", "a", " ", ")", "!", "`", "b c", "](", "]("]
 
 
+@pytest.mark.usefixtures("each_scanner")
 def test_markdown_links_are_the_links_mistune_finds() -> None:
     """CommonMark's bracket rules (escapes, balanced text, no link in a link, code spans opaque) against
     mistune on random lines of brackets; every destination is a `](dN.md)` token, so each link is named."""

@@ -16,8 +16,8 @@ from conftest import REPO
 @pytest.mark.parametrize(
     "command",
     [
-        ["ruff", "check", "vaultkit", "tests", "bench"],
-        ["ruff", "format", "--check", "vaultkit", "tests", "bench"],
+        ["ruff", "check", "vaultkit", "tests", "bench", "setup.py"],
+        ["ruff", "format", "--check", "vaultkit", "tests", "bench", "setup.py"],
         [sys.executable, "-m", "mypy"],
         [str(Path(sys.executable).parent / "lint-imports"), "--no-cache"],
     ],

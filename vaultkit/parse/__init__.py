@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from sys import intern
-
-from vaultkit.model import Comment, Finding, Heading, Link, Note, Span, block_id_set
-from vaultkit.parse.blocks import scan_blocks
+from vaultkit.model import Finding, Note, Span
 from vaultkit.parse.frontmatter import split_frontmatter
-from vaultkit.parse.inline import InlineScan, Positions, frontmatter_links, scan_inline
+from vaultkit.parse.inline import frontmatter_links
+from vaultkit.parse.scanner import scan_body
 from vaultkit.parse.templates import has_placeholder
-from vaultkit.parse.types import Blocks
 
 __all__ = ["decode_note", "parse_note", "parse_text"]
 
@@ -51,68 +48,21 @@ def parse_text(path: str, text: str, keep_text: bool = False, template: bool = F
     plain strings in its frontmatter, and its links that hold one are left out (SPEC §3)."""
     frontmatter = split_frontmatter(path, text, template)
     body = frontmatter.body_offset
-    body_line = frontmatter.end_line
-    blocks = scan_blocks(text, body, body_line)
-    scan = scan_inline(text, _segments(blocks, body, len(text)))
-    links: list[Link] = []
+    links, headings, block_ids, comments, code_lines = scan_body(text, body, frontmatter.end_line)
     if frontmatter.data and text.find("[[", 0, body) >= 0:
-        links.extend(frontmatter_links(text, 0, body))
-    links.extend(sorted(scan.links, key=lambda link: (link.line, link.column)))
+        links[:0] = frontmatter_links(text, 0, body)
     if template:
         links = [link for link in links if not (has_placeholder(link.target) or has_placeholder(link.anchor))]
     return Note(
         path=path,
         frontmatter=frontmatter.data,
         frontmatter_end=frontmatter.end_line,
-        headings=_headings(text, blocks, scan),
-        block_ids=block_id_set(scan.block_ids),
+        headings=headings,
+        block_ids=block_ids,
         links=tuple(links),
-        comments=_comments(text, blocks, scan),
+        comments=comments,
         problems=frontmatter.problems,
-        code_lines=tuple((r.first_line + 1, r.last_line + 1) for r in blocks.excluded),
+        code_lines=code_lines,
         frontmatter_keys=frontmatter.keys,
         text=text if keep_text else None,
     )
-
-
-def _comments(text: str, blocks: Blocks, scan: InlineScan) -> tuple[Comment, ...]:
-    """Inline and %% comments from the scan, plus HTML comment blocks, in document order."""
-    if not blocks.comments:
-        return tuple(scan.comments)
-    positions = Positions(text)
-    found = list(scan.comments)
-    for region in blocks.comments:
-        end = region.end - 1 if text[region.end - 1 : region.end] == "\n" else region.end
-        found.append(Comment(text[region.start : end], positions.span(region.start, end)))
-    return tuple(sorted(found, key=lambda comment: (comment.span.line, comment.span.column)))
-
-
-def _segments(blocks: Blocks, start: int, end: int) -> list[tuple[int, int]]:
-    segments: list[tuple[int, int]] = []
-    pos = start
-    for region in blocks.excluded:
-        if region.start > pos:
-            segments.append((pos, region.start))
-        pos = max(pos, region.end)
-    if pos < end:
-        segments.append((pos, end))
-    return segments
-
-
-def _headings(text: str, blocks: Blocks, scan: InlineScan) -> tuple[Heading, ...]:
-    headings: list[Heading] = []
-    for block in blocks.headings:
-        if scan.hidden and any(start <= block.offset < end for start, end in scan.hidden):
-            continue  # inside an Obsidian %% comment
-        if block.column:  # the scanner knew where its text starts and where its line ends
-            column, end_column = block.column, block.width + 1
-        else:
-            line_end = text.find("\n", block.offset)
-            line_text = text[block.offset : line_end if line_end >= 0 else len(text)]
-            found = line_text.find(block.text) if block.text else -1
-            column = found + 1 if found >= 0 else len(line_text) - len(line_text.lstrip(" \t>#")) + 1
-            end_column = len(line_text) + 1
-        line, end_line = block.line + 1, block.end_line + 1
-        # heading texts repeat across a vault ("References", "总结"): interned, one string for all
-        headings.append(Heading(block.level, intern(block.text), line, column, end_line, end_column))
-    return tuple(headings)
