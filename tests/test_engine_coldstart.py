@@ -45,6 +45,7 @@ def test_every_process_count_gives_the_same_findings(
     monkeypatch.setattr(workspace, "PARALLEL_MIN_NOTES", 10)
     monkeypatch.setattr(coldstart, "MIN_SHARE", 10)
     monkeypatch.setattr(coldstart, "cores", lambda: workers)  # the fork is what is tested, on any machine
+    monkeypatch.setattr(coldstart.threading, "active_count", lambda: 1)  # threads other tests left: idle here
     forks: list[int] = []
     fork = os.fork
 
@@ -83,6 +84,7 @@ def test_a_failing_child_costs_only_time(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(workspace, "PARALLEL_MIN_NOTES", 10)
     monkeypatch.setattr(coldstart, "MIN_SHARE", 10)
     monkeypatch.setattr(coldstart, "cores", lambda: 3)
+    monkeypatch.setattr(coldstart.threading, "active_count", lambda: 1)
     parent = os.getpid()
     for phase in ("parse", "check"):
         original = getattr(workspace.Workspace, phase)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 import time
@@ -11,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from vaultkit.config import load_config
+from vaultkit.engine import check_vault
 from vaultkit.store.cache import cache_dir, load
 
-from conftest import CLI, cached_lines, write_vault
+from conftest import CLI, cached_lines, with_checks, write_vault
 
 
 def touch_later(path: Path, text: str) -> None:
@@ -145,3 +147,72 @@ def test_concurrent_runs_do_not_corrupt_the_cache(linked_vault: Path) -> None:
     fresh = subprocess.run([*command, "--no-cache"], capture_output=True, check=False)
     again = subprocess.run(command, capture_output=True, check=False)
     assert again.stdout == fresh.stdout == outputs[0][0]
+
+
+def random_note(rng: random.Random, names: list[str]) -> str:
+    """A note whose findings read other notes: anchors to headings and blocks, a publish flag under the
+    key the vault's links check names, links that a new or removed file can resolve or tie."""
+    heads = rng.sample(["Alpha", "Beta", "Gamma", "标题"], rng.randint(0, 3))
+    flag = rng.choice(["", "publish: true\n", "publish: false\n", "dg-publish: true\n", "other: true\n"])
+    links = []
+    for _ in range(rng.randint(0, 4)):
+        target = rng.choice([*names, "missing", "sub/Twin"])
+        anchor = rng.choice(["", "", "#Alpha", "#标题", "#^b1", "#Nope"])
+        links.append(f"[[{target}{anchor}]]")
+    block = rng.choice(["", " ^b1"])
+    front = f"---\n{flag}---\n" if flag else ""
+    return front + "".join(f"# {head}\n" for head in heads) + " ".join(links) + block + "\n"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_edits_through_the_cache_equal_a_fresh_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """Seeded edits, one at a time (a heading or block renamed, a publish flag flipped, a note added,
+    removed or a same-named twin created): the cached check after each equals a check without the cache.
+    The links check publishes by its own key (`publish`), so a note's `true` under any key is heeded."""
+    rng = random.Random(seed)
+    names = [f"n{i}" for i in range(12)]
+    files: dict[str, str] = {f"{name}.md": random_note(rng, names) for name in names}
+    files["checks/links.yaml"] = "kind: links\nname: links\npublish_key: publish\n"
+    files[".vaultkit.yaml"] = "checks: checks\n"
+    root = write_vault(tmp_path / "v", files)
+    monkeypatch.setenv("VAULTKIT_WORKERS", "1")
+    assert (
+        check_vault(load_config(vault=root)).findings == check_vault(load_config(vault=root), use_cache=False).findings
+    )
+    for step in range(25):
+        choice = rng.random()
+        name = rng.choice(names)
+        if choice < 0.15:
+            path = root / "sub" / "Twin.md" if rng.random() < 0.5 else root / f"{name}.md"
+            if path.exists():
+                path.unlink()
+            else:
+                path.parent.mkdir(exist_ok=True)
+                touch_later(path, random_note(rng, names))
+        else:
+            touch_later(root / f"{name}.md", random_note(rng, names))
+        cached = check_vault(load_config(vault=root)).findings
+        assert cached == check_vault(load_config(vault=root), use_cache=False).findings, (seed, step)
+
+
+def test_a_flag_flipped_in_a_linked_note_rechecks_the_published_notes_linking_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A published note's plain link reads the target's publish flag (LK007), whatever key the links check
+    publishes by; the cache must know to check it again when the target's frontmatter changes."""
+    root = with_checks(tmp_path / "v", links="kind: links\nname: links\npublish_key: publish\n")
+    write_vault(root, {"a.md": "---\npublish: true\n---\n[[b]] [[c|C]]\n", "b.md": "---\npublish: false\n---\n"})
+    write_vault(root, {"c.md": "---\npublish: true\n---\n"})
+    monkeypatch.setenv("VAULTKIT_WORKERS", "1")
+
+    def codes() -> list[tuple[str, int, int, str]]:
+        found = check_vault(load_config(vault=root)).findings
+        assert found == check_vault(load_config(vault=root), use_cache=False).findings
+        return [(f.path, f.span.line, f.span.column, f.code) for f in found]
+
+    assert codes() == [("a.md", 4, 1, "LK007")]
+    touch_later(root / "b.md", "---\npublish: true\n---\n")
+    touch_later(root / "c.md", "---\npublish: no\n---\n")
+    assert codes() == [("a.md", 4, 7, "LK007")]
