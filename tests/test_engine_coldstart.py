@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from vaultkit.config import load_config
 from vaultkit.engine import check_vault, coldstart, workspace
 from vaultkit.model import Finding
+from vaultkit.store.cache import cache_dir, load, load_links, read_cache_file, version_tag
 
 from conftest import write_vault
 
@@ -60,8 +62,21 @@ def test_every_process_count_gives_the_same_findings(
     forked = check_vault(load_config(vault=root), use_cache=True).findings
     assert len(forks) == workers - 1
     assert forked == expected and len(expected) > 300
+    # each process wrote the link facts of the notes it parsed; the links file names every part
+    links = read_cache_file(cache_dir(root) / "links.bin", version_tag(load_config(vault=root).fingerprint()))
+    assert len(links[1]) == workers
+    fingerprint = load_config(vault=root).fingerprint()
+    snapshot = load(root, fingerprint)
+    assert snapshot is not None and len(load_links(root, snapshot) or {}) == 120
     assert check_vault(load_config(vault=root), use_cache=True).findings == expected  # from the cache
     assert check_vault(load_config(vault=root), use_cache=False).findings == expected  # forked, no cache
+    for name in ("a/note 3.md", "b/c/note 7.md"):  # a heading others link to, renamed: read from every part
+        later = time.time_ns() + 10_000_000_000
+        path = root / name
+        path.write_text(path.read_text(encoding="utf-8").replace("# Head", "# Renamed"), encoding="utf-8")
+        os.utime(path, ns=(later, later))
+    monkeypatch.setenv("VAULTKIT_WORKERS", "1")
+    assert check_vault(load_config(vault=root), use_cache=True).findings == single(root, monkeypatch)
 
 
 def test_workers_setting_and_small_vaults(monkeypatch: pytest.MonkeyPatch) -> None:

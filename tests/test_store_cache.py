@@ -151,12 +151,14 @@ def test_concurrent_runs_do_not_corrupt_the_cache(linked_vault: Path) -> None:
 
 def random_note(rng: random.Random, names: list[str]) -> str:
     """A note whose findings read other notes: anchors to headings and blocks, a publish flag under the
-    key the vault's links check names, links that a new or removed file can resolve or tie."""
+    key the vault's links check names, links that a new or removed file can resolve or tie, aliases (a
+    link by an alias is unresolved, and its message names the note)."""
     heads = rng.sample(["Alpha", "Beta", "Gamma", "标题"], rng.randint(0, 3))
     flag = rng.choice(["", "publish: true\n", "publish: false\n", "dg-publish: true\n", "other: true\n"])
+    flag += rng.choice(["", "", "aliases: [Also]\n", "aliases: [Also.md]\n", "aliases: [dir/Also]\n"])
     links = []
     for _ in range(rng.randint(0, 4)):
-        target = rng.choice([*names, "missing", "sub/Twin"])
+        target = rng.choice([*names, "missing", "sub/Twin", "Also", "also.md", "dir/Also"])
         anchor = rng.choice(["", "", "#Alpha", "#标题", "#^b1", "#Nope"])
         links.append(f"[[{target}{anchor}]]")
     block = rng.choice(["", " ^b1"])
@@ -164,7 +166,7 @@ def random_note(rng: random.Random, names: list[str]) -> str:
     return front + "".join(f"# {head}\n" for head in heads) + " ".join(links) + block + "\n"
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
 def test_random_edits_through_the_cache_equal_a_fresh_check(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:

@@ -71,6 +71,7 @@ class Workspace:
         self._dirty = False
         self._links: dict[str, cache.LinkFacts] | None = {}  # None: on disk, not read yet
         self._links_changed: dict[str, cache.LinkFacts | None] = {}  # since the last save (None: gone)
+        self._link_parts: list[str] = []  # links file parts children of a cold start wrote, not yet named
         self._asking: dict[str, frozenset[str]] = {}  # note -> folded names its unresolved links ask for
         self._backlinks: Backlinks | None = None  # watch's indexes (see follow)
         self._departed: dict[tuple[int, int, int], tuple[str, bytes, Note]] = {}  # in a refresh: stamp -> note gone
@@ -102,6 +103,11 @@ class Workspace:
 
     def _link_facts(self) -> dict[str, cache.LinkFacts]:
         """Where each note's links lead; read from the cache on first use."""
+        if self._links is not None and self._link_parts:  # a cold start's children wrote theirs to disk
+            found = cache.read_links_parts(self.config.vault, self._fingerprint, tuple(self._link_parts))
+            self._link_parts = []
+            # this process's own facts are all in _links_changed still; a part lost counts as the links file lost
+            self._links = None if found is None else cache.apply_delta(found, self._links_changed)
         if self._links is None:
             loaded = cache.load_links(self.config.vault, self._snapshot) if self._snapshot else None
             if loaded is None:  # lost or out of step with the index: nothing cached can be trusted
@@ -647,24 +653,35 @@ class Workspace:
         self.entries[path] = cache.Entry(stamp, key, summary, aliases)
 
     def results(self, notes: Sequence[Note]) -> list[tuple[Any, ...]]:
-        """The findings and link facts of notes checked here, as plain values for the parent."""
+        """The findings and link facts of notes checked here, as plain values for the parent. With the
+        cache, the link facts are written here as a part of the links file to come, and the parent gets
+        the part's name: it never holds them, nor writes them after everything else."""
+        part = None
+        known = self._link_facts() if self.tracking and self.use_cache else {}
+        if all(note.path in known for note in notes):
+            part = cache.write_links_part(self.config.vault, self._fingerprint, {n.path: known[n.path] for n in notes})
+            if part is not None:  # on disk now: the memory they took is the results' to take
+                self._links, self._links_changed = {}, {}
         results = []
         for note in notes:
             entry = self.entries[note.path]
             findings = entry.stored_findings()  # as the cache holds them: the parent writes them as they came
-            links = self.link_facts_of(note.path)
+            links = part or self.link_facts_of(note.path)
             results.append((note.path, findings, entry.unresolved, entry.facts, links, entry.directives))
         return results
 
     def adopt(self, results: Sequence[tuple[Any, ...]]) -> None:
-        """Take the findings a child computed."""
+        """Take the findings a child computed (and its link facts, or the name of the part holding them)."""
         for path, findings, unresolved, facts_digest, links, directives in results:
             entry = self.entries[path]
             entry.restored, entry.stored = None, findings  # made objects when first asked for
             entry.unresolved = unresolved
             entry.facts = facts_digest
             entry.directives = directives
-            if links is not None:
+            if isinstance(links, str):
+                if links not in self._link_parts:
+                    self._link_parts.append(links)
+            elif links is not None:
                 self.set_link_facts(path, links)
 
     # --- the cache --------------------------------------------------------------------------------
@@ -679,8 +696,12 @@ class Workspace:
         changed = {path for path in base.delta_paths if path in self.entries}
         changed.update(path for path, entry in self.entries.items() if not entry.saved)
         links = None
+        parts = tuple(self._link_parts)  # a cold start's children wrote their notes' facts: named, not read
         if not base.generation or len(changed) + len(base.delta_links) + len(self._links_changed) > cache.DELTA_LIMIT:
-            links = self._link_facts()
+            if parts and self._links is not None:
+                links = self._links  # this process's notes; the parts hold the others'
+            else:
+                links, parts = self._link_facts(), ()
             base = self._snapshot or none  # reading the links file may have found it lost: write it again
         snapshot = cache.Snapshot(
             self._fingerprint,
@@ -694,10 +715,12 @@ class Workspace:
             base.index_paths,
             base.index_files,
         )
-        cache.save(self.config.vault, snapshot, links)
+        written = cache.save(self.config.vault, snapshot, links, parts)
         self._snapshot = snapshot
         self._dirty = False
         self._links_changed = {}
+        if parts and written:  # the facts in memory are this process's only: read them all from disk when needed
+            self._links, self._link_parts = None, []
 
 
 def _summary(note: Note) -> tuple[bytes, tuple[str, ...]]:

@@ -15,6 +15,7 @@ import hashlib
 import marshal
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from vaultkit import __version__
 from vaultkit.model import Edit, Finding, Fix, Heading, Note, Severity, Span, block_id_set
 from vaultkit.vault.write import write_atomically
 
-FORMAT = 6  # 6: frontmatter values are YAML 1.2's (issue 18): findings cached by 5 judged 1.1's values
+FORMAT = 7  # 7: the links file names its parts; 6: frontmatter values are YAML 1.2's (issue 18)
 RACY_NS = 2_000_000_000  # a file written this close to the cache may change without changing its stamp
 
 
@@ -113,9 +114,13 @@ class Snapshot:
 # a change needs them) and a delta (the entries and link facts changed since the index was written). A
 # run that changed a few notes writes only the delta; once it grows past DELTA_LIMIT, everything is
 # written again. Each file names the one it goes with, so files written by concurrent runs are never
-# mixed: an index whose delta is lost is still true, only older.
+# mixed: an index whose delta is lost is still true, only older. The links file names its parts: each
+# process of a cold start writes the facts of the notes it parsed as a part of its own, so that none of
+# them has to cross to the parent or be written after the others.
 
 DELTA_LIMIT = 512
+PART_KEPT_NS = 60_000_000_000  # a part no links file names is removed once it is this old (a concurrent
+# run may be about to name its own)
 
 
 def load(vault: Path, fingerprint: str) -> Snapshot | None:
@@ -147,14 +152,40 @@ def load(vault: Path, fingerprint: str) -> Snapshot | None:
 
 
 def load_links(vault: Path, snapshot: Snapshot) -> dict[str, LinkFacts] | None:
-    """The link facts that go with `snapshot`, or None."""
-    data = read_cache_file(cache_dir(vault) / "links.bin", version_tag(snapshot.fingerprint))
+    """The link facts that go with `snapshot`, or None (a part missing counts as all of them lost)."""
+    folder = cache_dir(vault)
+    data = read_cache_file(folder / "links.bin", version_tag(snapshot.fingerprint))
     if not (isinstance(data, tuple) and len(data) == 2 and data[0] == snapshot.links_generation):
         return None
-    links = data[1]
-    if not isinstance(links, dict):
+    links = read_links_parts(vault, snapshot.fingerprint, data[1])
+    return None if links is None else apply_delta(links, snapshot.delta_links)
+
+
+def read_links_parts(vault: Path, fingerprint: str, names: Any) -> dict[str, LinkFacts] | None:
+    """The link facts the named parts hold together, or None when one is missing or not what it says."""
+    if not isinstance(names, tuple):
         return None
-    return apply_delta(links, snapshot.delta_links)
+    folder = cache_dir(vault)
+    version = version_tag(fingerprint)
+    links: dict[str, LinkFacts] = {}
+    for name in names:
+        part = read_cache_file(folder / f"links-{name}.bin", version)
+        if not (isinstance(part, tuple) and len(part) == 2 and part[0] == name and isinstance(part[1], dict)):
+            return None
+        links.update(part[1])
+    return links
+
+
+def write_links_part(vault: Path, fingerprint: str, links: dict[str, LinkFacts]) -> str | None:
+    """Write the link facts of some notes as a part of a links file to come; its name (None: not written)."""
+    name = os.urandom(8).hex()
+    try:
+        folder = cache_dir(vault)
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomically(folder / f"links-{name}.bin", marshal.dumps((version_tag(fingerprint), (name, links))))
+    except (OSError, ValueError):
+        return None
+    return name
 
 
 def apply_delta(links: dict[str, LinkFacts], delta: dict[str, LinkFacts | None]) -> dict[str, LinkFacts]:
@@ -167,9 +198,9 @@ def apply_delta(links: dict[str, LinkFacts], delta: dict[str, LinkFacts | None])
     return links
 
 
-def save(vault: Path, snapshot: Snapshot, links: dict[str, LinkFacts] | None) -> None:
-    """Write the changes as a delta; or, given every note's link facts in `links` (no index yet, or the
-    delta grew too big), everything."""
+def save(vault: Path, snapshot: Snapshot, links: dict[str, LinkFacts] | None, parts: tuple[str, ...] = ()) -> bool:
+    """Write the changes as a delta; or, given every note's link facts in `links` and the parts other
+    processes wrote (no index yet, or the delta grew too big), everything. Whether it was written."""
     folder = cache_dir(vault)
     version = version_tag(snapshot.fingerprint)
     try:
@@ -180,10 +211,15 @@ def save(vault: Path, snapshot: Snapshot, links: dict[str, LinkFacts] | None) ->
             files = None if snapshot.files == snapshot.index_files else snapshot.files
             data = (snapshot.generation, snapshot.written_ns, files, removed, changed, snapshot.delta_links)
             write_atomically(folder / "delta.bin", marshal.dumps((version, data)))
-            return
-        if snapshot.delta_links or not snapshot.links_generation:
+            return True
+        if snapshot.delta_links or not snapshot.links_generation or parts:
+            own = write_links_part(vault, snapshot.fingerprint, links)
+            if own is None:
+                return False
             snapshot.links_generation = os.urandom(8).hex()
-            write_atomically(folder / "links.bin", marshal.dumps((version, (snapshot.links_generation, links))))
+            named = (own, *parts)
+            write_atomically(folder / "links.bin", marshal.dumps((version, (snapshot.links_generation, named))))
+            _remove_parts_but(folder, named)
         snapshot.generation = os.urandom(8).hex()  # any delta written over the old index no longer applies
         paths = tuple(snapshot.entries)
         columns = tuple(zip(*map(_plain_entry, snapshot.entries.values()), strict=True)) or ((),) * _FIELDS
@@ -193,7 +229,20 @@ def save(vault: Path, snapshot: Snapshot, links: dict[str, LinkFacts] | None) ->
         snapshot.delta_paths, snapshot.delta_links = set(), {}
         snapshot.index_paths, snapshot.index_files = frozenset(paths), snapshot.files
     except (OSError, ValueError):
-        pass  # a cache that cannot be written only costs speed
+        return False  # a cache that cannot be written only costs speed
+    return True
+
+
+def _remove_parts_but(folder: Path, named: tuple[str, ...]) -> None:
+    """Old parts of links files: those no links file names, once no concurrent run can be naming them."""
+    keep = {f"links-{name}.bin" for name in named}
+    old = time.time_ns() - PART_KEPT_NS
+    for path in folder.glob("links-*.bin"):
+        try:
+            if path.name not in keep and path.stat().st_mtime_ns < old:
+                path.unlink()
+        except OSError:
+            continue
 
 
 # The files hold plain tuples written with marshal: named tuples and dataclasses cost several times
