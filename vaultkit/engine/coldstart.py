@@ -142,25 +142,26 @@ def _parent(half: Half, mine: list[NoteFile], children: list[_Child], total: int
         if half.progress is not None and done % 256 == 0:
             half.progress("indexing", min(pace * done, total), total)
         my_notes.append(half.parse(file))
-    for child in children:  # what each child parsed: taken in here, passed on to the others below
+    for child in children:  # what each child parsed, as it sent it: passed on first, taken in after
         try:
             child.facts = _receive_bytes(child.outbox)
-            by_path = {file.path: file for file in child.files}
-            for shared in _loads(child.facts):
-                half.learn(shared, by_path[shared[0]])
+            if child.facts == _UNSENDABLE:
+                raise ChildFailed("a value could not be sent")
         except (ChildFailed, OSError):
-            child.alive = False
+            child.alive, child.facts = False, b""
             child.parsed_here = [half.parse(file) for file in child.files]
-    for child in children:
-        if not child.alive:
             my_notes.extend(child.parsed_here)
     own = marshal.dumps([half.shared(note) for note in my_notes])
-    for child in children:
-        if child.alive:
-            try:
-                _send_parts(child.inbox, [own, *(other.facts for other in children if other is not child)])
-            except OSError:
-                child.alive = False
+    told = [child for child in children if child.alive]
+    for child in told:  # the children go on while this process takes in what they parsed
+        try:
+            _send_parts(child.inbox, [own, *(other.facts for other in told if other is not child)])
+        except OSError:
+            child.alive = False
+    for child in told:
+        by_path = {file.path: file for file in child.files}
+        for shared in _loads(child.facts):
+            half.learn(shared, by_path[shared[0]])
     if half.progress is not None:
         half.progress("indexing", total, total)
     for start, end in batches(len(my_notes)):
