@@ -13,8 +13,9 @@ from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.ref cimport Py_INCREF
 from cpython.tuple cimport PyTuple_SET_ITEM
 from cpython.object cimport PyTypeObject
-from cpython.unicode cimport PyUnicode_DATA, PyUnicode_Find, PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ
-from libc.string cimport memchr
+from cpython.unicode cimport PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ
+from libc.stdint cimport uint64_t
+from libc.string cimport memchr, memcpy
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from operator import itemgetter
 from sys import intern
@@ -52,6 +53,30 @@ cdef extern from "Python.h":
     ctypedef unsigned short Py_UCS2
     bint Py_UNICODE_ISSPACE(Py_UCS4 ch)
     bint Py_UNICODE_ISDECIMAL(Py_UCS4 ch)
+
+
+cdef Py_ssize_t _find_wide(Py_UCS2* data, Py_UCS4 c, Py_ssize_t start, Py_ssize_t end) noexcept:
+    """Where the 2-byte character c first is in data[start:end], four characters to a 64-bit word (a
+    word holds c where one of its lanes xor c is zero: the classic test for a zero lane)."""
+    cdef uint64_t ones = 0x0001000100010001ULL, highs = 0x8000800080008000ULL
+    cdef uint64_t pattern = ones * <uint64_t> c, word, zero
+    cdef Py_ssize_t i = start
+    while i < end and (i & 3):  # to a word boundary of the text's start (the data is 8-byte aligned)
+        if data[i] == c:
+            return i
+        i += 1
+    while i + 4 <= end:
+        memcpy(&word, data + i, 8)
+        word ^= pattern
+        zero = (word - ones) & ~word & highs
+        if zero:
+            break  # a lane is c (or, rarely, looks so): the scalar loop below says which
+        i += 4
+    while i < end:
+        if data[i] == c:
+            return i
+        i += 1
+    return -1
 
 
 cdef inline object _record(object cls, Py_ssize_t size):
@@ -130,10 +155,7 @@ cdef class _Text:
             found = <const char*> memchr(<const char*> self.data + start, <int> c, end - start)
             return found - <const char*> self.data if found != NULL else -1
         if self.kind == 2:
-            for i in range(start, end):
-                if (<Py_UCS2*> self.data)[i] == c:
-                    return i
-            return -1
+            return _find_wide(<Py_UCS2*> self.data, c, start, end) if c <= 0xFFFF else -1
         for i in range(start, end):
             if (<Py_UCS4*> self.data)[i] == c:
                 return i
@@ -147,13 +169,23 @@ cdef class _Text:
             i -= 1
         return -1
 
-    cdef Py_ssize_t find(self, str needle, Py_ssize_t start, Py_ssize_t end) except -2:
-        """str.find, without looking the method up."""
+    cdef Py_ssize_t find(self, str needle, Py_ssize_t start, Py_ssize_t end) noexcept:
+        """str.find for the scanner's short ASCII needles (`[[`, `](`, `%%`, `<!--`, `-->`): the first
+        character found as find_char finds it, the rest compared in place (PyUnicode_Find would first
+        make a copy of the needle in the text's width, on every call)."""
+        cdef Py_ssize_t size = len(needle), i, j
+        cdef Py_UCS4 first = needle[0]
         if end > self.n:
             end = self.n
-        if start >= end:
-            return -1
-        return PyUnicode_Find(self.text, needle, start, end, 1)
+        i = self.find_char(first, start, end - size + 1)
+        while i >= 0:
+            j = 1
+            while j < size and PyUnicode_READ(self.kind, self.data, i + j) == <Py_UCS4> needle[j]:
+                j += 1
+            if j == size:
+                return i
+            i = self.find_char(first, i + 1, end - size + 1)
+        return -1
 
     cdef Py_ssize_t count_char(self, Py_UCS4 c, Py_ssize_t start, Py_ssize_t end) noexcept:
         cdef Py_ssize_t found = 0
@@ -168,21 +200,41 @@ cdef class _Text:
         return found if found >= 0 else self.n
 
     cdef int _count_breaks(self) except -1:
-        cdef Py_ssize_t i, size = 64
+        """Every line break's offset, in one pass (memchr for 1-byte text, a plain loop for wider)."""
+        cdef Py_ssize_t i, size = 64, n = self.n
+        cdef Py_UCS2* wide
+        cdef Py_UCS4* widest
         self.breaks = <Py_ssize_t*> PyMem_Malloc(size * sizeof(Py_ssize_t))
         if self.breaks == NULL:
             raise MemoryError()
-        i = self.find_char(10, 0, self.n)
-        while i >= 0:
-            if self.nbreaks == size:
-                size *= 2
-                self.breaks = <Py_ssize_t*> PyMem_Realloc(self.breaks, size * sizeof(Py_ssize_t))
-                if self.breaks == NULL:
-                    raise MemoryError()
-            self.breaks[self.nbreaks] = i
-            self.nbreaks += 1
-            i = self.find_char(10, i + 1, self.n)
+        if self.kind == 1:
+            i = self.find_char(10, 0, n)
+            while i >= 0:
+                self._add_break(i, &size)
+                i = self.find_char(10, i + 1, n)
+        elif self.kind == 2:
+            wide = <Py_UCS2*> self.data
+            for i in range(n):
+                if wide[i] == 10:
+                    self._add_break(i, &size)
+        else:
+            widest = <Py_UCS4*> self.data
+            for i in range(n):
+                if widest[i] == 10:
+                    self._add_break(i, &size)
         self.counted = True
+        return 0
+
+    cdef int _add_break(self, Py_ssize_t at, Py_ssize_t* size) except -1:
+        cdef Py_ssize_t* grown
+        if self.nbreaks == size[0]:
+            size[0] *= 2
+            grown = <Py_ssize_t*> PyMem_Realloc(self.breaks, size[0] * sizeof(Py_ssize_t))
+            if grown == NULL:
+                raise MemoryError()
+            self.breaks = grown
+        self.breaks[self.nbreaks] = at
+        self.nbreaks += 1
         return 0
 
     cdef Py_ssize_t breaks_before(self, Py_ssize_t offset) except -1:
@@ -797,11 +849,11 @@ def destination(str text, Py_ssize_t pos, Py_ssize_t end):
     return text[found[0] : found[1]], found[2]
 
 
-cdef inline Py_ssize_t _find(_Text t, str needle, Py_ssize_t start, Py_ssize_t end) except -2:
+cdef inline Py_ssize_t _find(_Text t, str needle, Py_ssize_t start, Py_ssize_t end) noexcept:
     return t.find(needle, start, end)
 
 
-cdef bint _has_special(_Text t, Py_ssize_t start, Py_ssize_t end) except -1:
+cdef bint _has_special(_Text t, Py_ssize_t start, Py_ssize_t end) noexcept:
     return t.find_char(96, start, end) >= 0 or _find(t, u"<!--", start, end) >= 0 or _find(t, u"%%", start, end) >= 0
 
 
