@@ -142,6 +142,7 @@ def _parent(half: Half, mine: list[NoteFile], children: list[_Child], total: int
         if half.progress is not None and done % 256 == 0:
             half.progress("indexing", min(pace * done, total), total)
         my_notes.append(half.parse(file))
+    own = [marshal.dumps([half.shared(note) for note in my_notes])]  # while the children still parse theirs
     for child in children:  # what each child parsed, as it sent it: passed on first, taken in after
         try:
             child.facts = _receive_bytes(child.outbox)
@@ -151,11 +152,11 @@ def _parent(half: Half, mine: list[NoteFile], children: list[_Child], total: int
             child.alive, child.facts = False, b""
             child.parsed_here = [half.parse(file) for file in child.files]
             my_notes.extend(child.parsed_here)
-    own = marshal.dumps([half.shared(note) for note in my_notes])
+            own.append(marshal.dumps([half.shared(note) for note in child.parsed_here]))
     told = [child for child in children if child.alive]
     for child in told:  # the children go on while this process takes in what they parsed
         try:
-            _send_parts(child.inbox, [own, *(other.facts for other in told if other is not child)])
+            _send_parts(child.inbox, [*own, *(other.facts for other in told if other is not child)])
         except OSError:
             child.alive = False
     for child in told:

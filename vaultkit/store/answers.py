@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vaultkit.config import Config, Selection
-from vaultkit.store.cache import RACY_NS, cache_dir, read_cache_file, version_tag
-from vaultkit.vault import VaultFiles, read_note, scan_vault, write_atomically
+from vaultkit.store.cache import RACY_NS, cache_dir, read_cache_file, version_tag, write_cache_file
+from vaultkit.vault import VaultFiles, read_note, scan_vault
 
 ANSWERS_KEPT = 8  # the last few questions (the whole vault, a pre-commit run, an editor's file...)
 RACY_READ_LIMIT = 64  # notes read again to prove an answer still holds; more: not worth it
@@ -95,7 +95,7 @@ def save_answer(vault: Path, query: str, state: bytes, output: bytes, code: int)
     path = _answer_path(vault, query)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, marshal.dumps((version_tag(query), (state, output, code))))
+        write_cache_file(path, marshal.dumps((version_tag(query), (state, output, code))))
         kept = sorted(path.parent.glob("answer-*.bin"), key=lambda each: each.stat().st_mtime_ns, reverse=True)
         for old in kept[ANSWERS_KEPT:]:
             old.unlink()
