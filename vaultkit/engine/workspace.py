@@ -556,6 +556,8 @@ class Workspace:
         """Keep a note's raw findings, and (tracking) where its links lead."""
         entry = self.entries[note.path]
         entry.findings, entry.saved = tuple(findings), False
+        if self.use_cache:
+            entry.stored_findings()  # as the cache writes them: here, on every core, rather than in save()
         entry.unresolved = any(finding.code == "LK001" for finding in findings)
         entry.directives = tuple(directive.plain() for directive in suppress.directives_of(note))
         if not self.tracking:
