@@ -102,7 +102,7 @@ def installed_files(venv: Path, cwd: Path) -> dict[str, Any]:
 def test_readme_opens_with_install_and_run_then_tests() -> None:
     first, second = readme_commands()
     assert first.startswith("python -m pip install ") and first.endswith(" && vaultkit check vault")
-    assert second.startswith('python -m pip install ".[test]"') and second.endswith("&& python -m pytest")
+    assert second.startswith('python -m pip install -e ".[test]"') and second.endswith("&& python -m pytest")
 
 
 @pytest.fixture(scope="module")
