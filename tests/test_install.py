@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -72,10 +73,10 @@ def make_lending_venv(venv: Path) -> Path:
     return venv
 
 
-def shell(command: str, cwd: Path, venv: Path) -> Done:
+def shell(command: str, cwd: Path, venv: Path, **variables: str) -> Done:
     """`command` in bash with the venv first on PATH, as after `source venv/bin/activate`."""
-    env = clean_env({"PATH": f"{venv_bin(venv)}{os.pathsep}{os.environ['PATH']}", "VIRTUAL_ENV": str(venv)})
-    env.pop("PYTHONPATH", None)
+    path = {"PATH": f"{venv_bin(venv)}{os.pathsep}{os.environ['PATH']}", "VIRTUAL_ENV": str(venv)}
+    env = clean_env({**path, **variables}, drop=("PYTHONPATH", "VAULTKIT_NO_EXTENSIONS"))  # a new user's shell
     return run(["bash", "-c", command], cwd=cwd, env=env, timeout=600)
 
 
@@ -87,13 +88,13 @@ def seed_output() -> Done:
 def installed_files(venv: Path, cwd: Path) -> dict[str, Any]:
     """Where the venv's python finds vaultkit, its schema and its distribution."""
     probe = (
-        "import importlib.metadata as m, importlib.resources as r, json, vaultkit; "
-        "print(json.dumps({'module': vaultkit.__file__, "
+        "import importlib.metadata as m, importlib.resources as r, json, vaultkit, vaultkit.parse.scanner as s; "
+        "print(json.dumps({'module': vaultkit.__file__, 'scanner': s.KIND, "
         "'schema': str(r.files('vaultkit.config') / 'schema.json'), "
         "'distributions': {name: str(m.distribution(name).locate_file('')) "
         "for name in m.packages_distributions().get('vaultkit', [])}}))"
     )
-    done = run([venv_bin(venv) / "python", "-c", probe], cwd=cwd)
+    done = run([venv_bin(venv) / "python", "-c", probe], cwd=cwd, env=clean_env(drop=("VAULTKIT_NO_EXTENSIONS",)))
     assert done.code == 0, done.err
     result: dict[str, Any] = json.loads(done.out)
     return result
@@ -107,10 +108,11 @@ def test_readme_opens_with_install_and_run_then_tests() -> None:
 
 @pytest.fixture(scope="module")
 def fresh_install(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Done]:
-    """A copy of the checkout, a new venv, and what the README's first command printed there."""
+    """A copy of the checkout, a new venv, and what the README's first command printed there, on a machine
+    without a C compiler (`CC` names none): the pure-Python scanner (the compiled build is the slow test's)."""
     checkout = copy_of_checkout(tmp_path_factory.mktemp("clone"))
     venv = make_lending_venv(tmp_path_factory.mktemp("venv") / "env")
-    return checkout, venv, shell(readme_commands()[0], checkout, venv)
+    return checkout, venv, shell(readme_commands()[0], checkout, venv, CC=str(checkout / "no-such-compiler"))
 
 
 def test_first_command_installs_and_checks_the_vault(fresh_install: tuple[Path, Path, Done], tmp_path: Path) -> None:
@@ -125,6 +127,9 @@ def test_first_command_installs_and_checks_the_vault(fresh_install: tuple[Path, 
     installed_here = [name for name, where in found["distributions"].items() if Path(where).is_relative_to(venv)]
     assert installed_here == ["vaultkit-lint"]  # not the package index's other "vaultkit"
     assert (venv_bin(venv) / "vaultkit").is_file()
+    assert found["scanner"] == "pure Python (the compiled scanner is not installed)"
+    alarming = [line for line in done.err.splitlines() if re.search(r"error|compil|traceback|vaultkit", line, re.I)]
+    assert alarming == []  # a missing compiler is not the user's problem
 
 
 def test_ci_workflow_of_the_readme_runs_as_written(fresh_install: tuple[Path, Path, Done]) -> None:
@@ -163,3 +168,5 @@ def test_first_command_in_an_empty_environment(tmp_path: Path) -> None:
     assert done.out.endswith(seed_output().out)
     found = installed_files(venv, tmp_path)
     assert Path(found["module"]).is_relative_to(venv) and Path(found["schema"]).is_file()
+    if shutil.which("cc"):  # built with the machine's C compiler
+        assert found["scanner"] == "compiled"

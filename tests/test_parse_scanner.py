@@ -22,6 +22,8 @@ import vaultkit.parse
 from vaultkit.model import Note
 from vaultkit.parse import inline, parse_note, scanner
 
+if os.environ.get("VAULTKIT_NO_EXTENSIONS", "") not in ("", "0"):
+    pytest.skip("VAULTKIT_NO_EXTENSIONS is set: the compiled run compares both", allow_module_level=True)
 compiled = pytest.importorskip("vaultkit.parse._scanner", reason="the compiled scanner is not built here")
 
 Scan = Callable[[str, int, int], scanner.Body]
@@ -81,7 +83,7 @@ def notes(draw: st.DrawFn) -> bytes:
     return (draw(st.sampled_from(["", "\ufeff"])) + text).encode("utf-8", "surrogatepass")
 
 
-@settings(max_examples=4000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(notes())
 @example("\ufeff# 标题 ##\r\n段落 [[链接|别名]] ^b1\r\n".encode())
 @example(b"> [!note] [x](a.md)\n> - [[b]]\n  - `[[c]]` %% [[d]]\n\n%%\n# hidden\n")
@@ -112,12 +114,12 @@ def test_notes_mistune_decides_are_the_same(seed_note_bytes: bytes) -> None:
         assert fast == pure, data
 
 
-def test_a_five_megabyte_note_is_the_same() -> None:
-    """A long note of every shape at once (positions past a million characters, and back)."""
+def test_a_long_note_is_the_same() -> None:
+    """A long note of every shape at once (1.4 MB: positions past a million characters, and back)."""
     line = "汉字 text [[ok]] [[missing]] `[[code]]` <!-- [[c]] --> %% [[h]] %% [a](b%20c.md) ^i1\n"
-    data = ("# 标题\n" + line * 60000 + "```\n" + line * 10 + "```\n" + "[[end]]").encode()
+    data = ("# 标题\n" + line * 16000 + "```\n" + line * 10 + "```\n" + "[[end]]").encode()
     pure, fast = both(data)
-    assert fast == pure and len(fast.links) == 3 * 60000 + 1
+    assert fast == pure and len(fast.links) == 3 * 16000 + 1
 
 
 # --- the pieces done by hand --------------------------------------------------------------------------
