@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
 import queue
@@ -23,6 +24,14 @@ SEED_TEXT = (REPO / "vault" / SEED_NOTE).read_text(encoding="utf-8")
 
 Files = Mapping[str, str | bytes]
 Findings = Callable[..., list[tuple[str, int, int, str]]]  # the `findings` fixture
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """vaultkit's bytecode, written once before any test (by the controller, before its workers start), as
+    pip's install writes it: the tests start vaultkit in hundreds of processes, and where nothing writes
+    bytecode (a fresh checkout with PYTHONDONTWRITEBYTECODE set) each would compile every module again."""
+    if not hasattr(config, "workerinput"):
+        compileall.compile_dir(REPO / "vaultkit", quiet=1)
 
 
 def write_vault(root: Path, files: Files) -> Path:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from vaultkit.gitcli import GitFailed, git_reason
-from vaultkit.sync.repo import GITLINK, Repository, literal
+from vaultkit.sync.repo import GITLINK, Repository, literal, same_file
 from vaultkit.sync.state import Journal, discard, fault, faulty, no_space, private_index, private_path
 
 STEP = "checkout"
@@ -294,7 +294,7 @@ def rollback(root: Path, record: dict[str, Any]) -> None:
         if not os.path.lexists(backup):
             continue
         if os.path.lexists(target):
-            if _same(backup, target) or not target.is_dir():
+            if same_file(backup, target) or not target.is_dir():
                 backup.unlink()  # the original is still there, or the user saved a new file since
                 continue
             _remove_empty(root, Path(path), up=False)
@@ -325,14 +325,6 @@ def _remove_empty(root: Path, folder: Path, up: bool = True, keep: set[str] | No
         if not up:
             return
         folder = folder.parent
-
-
-def _same(first: Path, second: Path) -> bool:
-    try:
-        a, b = os.lstat(first), os.lstat(second)
-    except OSError:
-        return False
-    return (a.st_ino, a.st_dev) == (b.st_ino, b.st_dev)
 
 
 def _name(problem: OSError) -> str:

@@ -175,9 +175,9 @@ class Repository:
         lock, target = self.git_dir / "index.lock", self.git_dir / "index"
         if not private.exists():
             return  # installed already
-        if _same_file(lock, private):
+        if same_file(lock, private):
             os.replace(lock, target)  # a killed run had taken the lock with it
-        elif not _same_file(target, private):
+        elif not same_file(target, private):
             for _ in range(LOCK_RETRIES):
                 try:
                     os.link(private, lock)
@@ -204,9 +204,10 @@ class Repository:
         return done.returncode == 0
 
 
-def _same_file(first: Path, second: Path) -> bool:
+def same_file(first: Path, second: Path) -> bool:
+    """Whether both names are links to one file (a symlink is itself, not what it points at)."""
     try:
-        a, b = os.stat(first), os.stat(second)
+        a, b = os.lstat(first), os.lstat(second)
     except OSError:
         return False
     return (a.st_ino, a.st_dev) == (b.st_ino, b.st_dev)
