@@ -254,7 +254,7 @@ MARKDOWN_LINES = [
 
 
 @pytest.mark.parametrize("scan_plain", FAST_PATHS)
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.lists(st.sampled_from(MARKDOWN_LINES), max_size=12), st.booleans())
 def test_fast_path_agrees_with_mistune(scan_plain: FastPath, lines: list[str], final_newline: bool) -> None:
     """Wherever the fast path answers, mistune gives the same structure."""
@@ -271,7 +271,7 @@ CONTAINER_LINE = st.tuples(st.lists(st.sampled_from(CONTAINER_PIECES), max_size=
 
 
 @pytest.mark.parametrize("scan_plain", FAST_PATHS)
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(st.lists(st.one_of(st.just(""), CONTAINER_LINE.map(lambda pair: "".join(pair[0]) + pair[1])), max_size=8))
 def test_fast_path_agrees_with_mistune_inside_quotes_and_lists(scan_plain: FastPath, lines: list[str]) -> None:
     """Lists and quotes nested any way, around every block start: where the fast path answers (a note of

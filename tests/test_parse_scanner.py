@@ -83,7 +83,7 @@ def notes(draw: st.DrawFn) -> bytes:
     return (draw(st.sampled_from(["", "\ufeff"])) + text).encode("utf-8", "surrogatepass")
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(notes())
 @example("\ufeff# 标题 ##\r\n段落 [[链接|别名]] ^b1\r\n".encode())
 @example(b"> [!note] [x](a.md)\n> - [[b]]\n  - `[[c]]` %% [[d]]\n\n%%\n# hidden\n")
@@ -125,7 +125,7 @@ def test_a_long_note_is_the_same() -> None:
 # --- the pieces done by hand --------------------------------------------------------------------------
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(st.text(alphabet="( )\t<>\\\"'a\n%#[]!中", max_size=16), st.data())
 def test_destination_is_the_pattern(text: str, data: st.DataObject) -> None:
     pos = data.draw(st.integers(0, len(text)))
@@ -134,7 +134,7 @@ def test_destination_is_the_pattern(text: str, data: st.DataObject) -> None:
     assert compiled.destination(text, pos, end) == (None if match is None else (match.group(1), match.end()))
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(st.text(alphabet="%%%2F0aAfFgG zé中😀\x7f\x80/", max_size=14))
 def test_unquote_is_urllib(text: str) -> None:
     assert compiled.unquote(text) == urllib.parse.unquote(text)
