@@ -38,6 +38,7 @@ SHORT_RUN: list[tuple[int, int, int]] = []
 FAILED_LONG_SEEDS: list[tuple[int, int, int]] = [
     (1018, 20, 3),  # `git commit` killed after it committed: the index was left behind HEAD, "staged changes"
     (2005, 20, 3),  # a killed `rev-parse` in recovery read as "no such branch": the finished commit was dropped
+    (2008, 20, 3),  # an `update-ref` of a backup ref killed while writing it left its .lock in refs/vaultkit/
 ]
 LONG_RUN_SECONDS = 600.0
 

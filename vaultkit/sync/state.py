@@ -9,6 +9,7 @@ been finished or undone.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import itertools
@@ -124,8 +125,9 @@ def discard(*paths: Path | str | None) -> None:
 
 
 def sweep(repo: Repository) -> None:
-    """Remove the private files runs killed before they could: called with the lock held and the journal
-    settled, so nothing here is in use."""
+    """Remove the private files runs killed before they could, and the lock files of git's that a git
+    killed while writing one of vaultkit's own refs (refs/vaultkit/) left: called with the lock held and
+    the journal settled, so nothing here is in use (no one else writes those refs)."""
     for folder, prefixes in ((repo.state_dir, PRIVATE_PREFIXES), (repo.root, BESIDE_PREFIXES)):
         try:
             entries = list(os.scandir(folder))
@@ -134,6 +136,9 @@ def sweep(repo: Repository) -> None:
         for entry in entries:
             if entry.name.startswith(prefixes):
                 discard(entry.path)
+    for stale in (repo.common_dir / "refs" / "vaultkit").rglob("*.lock"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
 
 
 def faulty(step: str) -> bool:
