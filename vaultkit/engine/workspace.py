@@ -93,8 +93,7 @@ class Workspace:
         if self._vault is None:
             aliases = self._aliases_of if self.tracking else None
             # the scan lists notes in order: sorting them with the attachments is a merge, not a sort
-            files = self.files
-            every = [*files.notes, *files.attachments, *files.excluded] if self._scanned else self.all_files
+            every = self.files.targets() if self._scanned else self.all_files
             self._vault = VaultIndex(sorted(every), self.loaded, aliases)
         return self._vault
 
@@ -194,7 +193,7 @@ class Workspace:
             started_ns = files.started_ns if files is not None else time.time_ns()
             self.files = files or scan_vault(self.config.vault, self.config.exclude_regex, staged=self.config.staged)
             current = self.files.notes
-            every = {*current, *self.files.attachments, *self.files.excluded}
+            every = set(self.files.targets())
             added, removed = every - self.all_files, self.all_files - every
             gone = [path for path in self.entries if path not in current]
             first_scan, self._scanned = not self._scanned, True

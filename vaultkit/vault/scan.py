@@ -38,6 +38,14 @@ class VaultFiles:
     git_ignores: bool = False  # git's ignore rules reach into the vault: a new file is asked about
     _sorted: list[str] | None = None  # every path, sorted: what is under a folder is a slice of it
 
+    def targets(self) -> list[str]:
+        """What a link can lead to: the notes (in scan order), attachments and excluded files."""
+        return [*self.notes, *self.attachments, *self.excluded]
+
+    def paths(self) -> list[str]:
+        """Every path the scan holds: the link targets and the skipped files."""
+        return [*self.targets(), *self.skipped]
+
     def kind_of(self, path: str) -> str | None:
         """ "note", "attachment", "excluded", "skipped", or None for a path the vault does not hold."""
         if path in self.notes:
@@ -56,7 +64,7 @@ class VaultFiles:
 
     def _index(self) -> list[str]:
         if self._sorted is None:
-            self._sorted = sorted([*self.notes, *self.attachments, *self.excluded, *self.skipped])
+            self._sorted = sorted(self.paths())
         return self._sorted
 
     def drop(self, path: str) -> None:
@@ -74,7 +82,7 @@ class VaultFiles:
 
     def take(self, found: VaultFiles) -> None:
         """Add what a rescan found (paths not held, or dropped just before)."""
-        for path in [*found.notes, *found.attachments, *found.excluded, *found.skipped]:
+        for path in found.paths():
             if self._sorted is not None and self.kind_of(path) is None:
                 bisect.insort(self._sorted, path)
         self.notes.update(found.notes)
@@ -167,14 +175,12 @@ def _scan_excluded(
 
 def _keep_committed(result: VaultFiles, committed: set[str]) -> None:
     """The vault as the commit holds it: what git's index does not hold does not exist."""
-    every = (*result.notes, *result.attachments, *result.skipped, *result.excluded)
-    result.absent = {path for path in every if path not in committed}
+    result.absent = {path for path in result.paths() if path not in committed}
     result.notes = {path: note for path, note in result.notes.items() if path in committed}
     result.attachments = {path for path in result.attachments if path in committed}
     result.skipped = {path: skipped for path, skipped in result.skipped.items() if path in committed}
     result.excluded = {path for path in result.excluded if path in committed}
-    on_disk = {*result.notes, *result.attachments, *result.skipped, *result.excluded}
-    for path in committed - on_disk:  # staged, then deleted from the disk: its name is in the commit
+    for path in committed.difference(result.paths()):  # staged, then deleted from the disk: its name is committed
         if not left_out(path):
             result.attachments.add(path)
 
@@ -235,7 +241,7 @@ def rescan_paths(root: Path, exclude: Globs | None, files: VaultFiles, paths: It
             found.drop(path)
             found.excluded.add(path)
     files.take(found)
-    for path in [*found.notes, *found.attachments, *found.excluded, *found.skipped]:
+    for path in found.paths():
         before.setdefault(path, None)
     added: set[str] = set()
     removed: set[str] = set()
