@@ -34,6 +34,26 @@ def pytest_configure(config: pytest.Config) -> None:
         compileall.compile_dir(REPO / "vaultkit", quiet=1)
 
 
+# Files whose tests mostly wait (a real observer, pip, pre-commit's hook environment, git remotes and hooks
+# with time limits), started first: the other workers fill the cores around them, instead of the run ending
+# on one worker that still has a 14 s test to go (on two cores: 75-85 s instead of 95-115 s).
+STARTED_FIRST = (
+    "test_watch_oracle.py",
+    "test_install.py",
+    "test_precommit.py",
+    "test_sync_companion.py",
+    "test_sync_model.py",
+    "test_sync.py",
+    "test_sync_scenarios.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests of STARTED_FIRST first, in that order, then the rest as collected (the sort is stable)."""
+    rank = {name: place for place, name in enumerate(STARTED_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 def write_vault(root: Path, files: Files) -> Path:
     """Write notes and attachments; str is written as UTF-8 exactly as given."""
     root.mkdir(parents=True, exist_ok=True)
