@@ -1,12 +1,12 @@
 """Real git for sync tests: a bare remote that refuses non-fast-forwards, two clones, and a ledger of every
 version a test saved — the oracle of SPEC §9's "nothing a user saved is lost".
 
-Sync is driven only through its command line (`python -m vaultkit sync --vault DIR --format json`), so these
-helpers never import vaultkit. The ledger follows what a user sees: a version is *live* from the moment it is
-saved until the user of the clone that holds it on disk overwrites or deletes that file (renames and folder
-moves keep it live). After a sequence has settled, every live version must be a file in both clones' working
-trees (as itself or as a conflict copy), and every version that was on disk when a sync reported success must
-be reachable from a ref.
+Sync is driven only through its command line (`vaultkit sync --vault DIR --format json`, each run a process of its
+own forked by forked.py), so these helpers never import vaultkit. The ledger follows what a user sees: a version
+is *live* from the moment it is saved until the user of the clone that holds it on disk overwrites or deletes that
+file (renames and folder moves keep it live). After a sequence has settled, every live version must be a file in
+both clones' working trees (as itself or as a conflict copy), and every version that was on disk when a sync
+reported success must be reachable from a ref.
 """
 
 from __future__ import annotations
@@ -21,12 +21,13 @@ import shutil
 import signal
 import stat
 import subprocess
-import sys
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from forked import Vaultkit
 
 CONFLICT_COPY = re.compile(r"\.conflict-\d{8}-\d{6}(?:-\d+)?(?=\.[^./]*$|$)")
 FILLER = "".join(f"line {n} of a note that stays the same, so git can see a rename\n" for n in range(2, 14))
@@ -242,21 +243,14 @@ class Clone:
 
     def start_sync(
         self, *, fault: str | None = None, env: Mapping[str, str] | None = None, vault: Path | None = None
-    ) -> subprocess.Popen[bytes]:
+    ) -> Vaultkit:
         run_env = {**self.world.env, **(env or {})}
         if fault is not None:
             run_env[FAULT_VARIABLE] = fault
         self._on_disk = set(self.files().values())
-        return subprocess.Popen(
-            [sys.executable, "-m", "vaultkit", "sync", "--vault", str(vault or self.path), "--format", "json"],
-            cwd=self.path,
-            env=run_env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
+        return Vaultkit(["sync", "--vault", str(vault or self.path), "--format", "json"], self.path, run_env)
 
-    def finish_sync(self, process: subprocess.Popen[bytes], timeout: float = 120) -> Result:
+    def finish_sync(self, process: Vaultkit, timeout: float = 120) -> Result:
         try:
             out, err = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -278,26 +272,12 @@ class Clone:
 
     def check(self, *args: str) -> list[dict[str, Any]]:
         """`vaultkit check --format json --no-cache` over this clone."""
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "vaultkit",
-                "check",
-                "--vault",
-                str(self.path),
-                "--format",
-                "json",
-                "--no-cache",
-                *args,
-            ],
-            capture_output=True,
-            text=True,
-            env=self.world.env,
-            timeout=120,
+        process = Vaultkit(
+            ["check", "--vault", str(self.path), "--format", "json", "--no-cache", *args], self.path, self.world.env
         )
-        assert done.returncode in (0, 1), done.stderr
-        findings: list[dict[str, Any]] = json.loads(done.stdout)
+        out, err = process.communicate(timeout=120)
+        assert process.returncode in (0, 1), err.decode("utf-8", "replace")
+        findings: list[dict[str, Any]] = json.loads(out)
         return findings
 
 

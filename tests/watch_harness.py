@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from forked import Vaultkit
+
 Event = dict[str, Any]
 FindingKey = tuple[str, int, int, str, str]  # path, line, column, code, message
 TIMEOUT = 20.0  # an event that takes longer than this is not coming
@@ -163,14 +165,10 @@ class Reported:
 
 def check_findings(root: Path) -> Counter[FindingKey]:
     """What `vaultkit check --no-cache --format json` reports for the vault, as a fresh run sees it."""
-    done = subprocess.run(
-        [sys.executable, "-m", "vaultkit", "check", "--vault", str(root), "--no-cache", "--format", "json"],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode in (0, 1), done.stderr.decode("utf-8", "replace")
-    return Counter(finding_key(record) for record in json.loads(done.stdout))
+    process = Vaultkit(["check", "--vault", str(root), "--no-cache", "--format", "json"], root)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode in (0, 1), err.decode("utf-8", "replace")
+    return Counter(finding_key(record) for record in json.loads(out))
 
 
 def difference(reported: Counter[FindingKey], expected: Counter[FindingKey]) -> str:
