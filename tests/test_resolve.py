@@ -63,6 +63,18 @@ def test_root_path_then_own_folder_then_shortest_path() -> None:
     assert vault.resolve("U", "q/n.md").ties == ()
 
 
+def test_a_relative_target_is_resolved_from_each_folder() -> None:
+    """`../b` climbs out of the vault from the root, whatever a note in a folder found by it before."""
+    vault = index("a/n.md", "n.md", "c/b.md", "d/e/n.md")
+    assert vault.resolve("../b", "a/n.md").path == "c/b.md"  # no b at the root: by name
+    assert vault.resolve("../b", "n.md") == Resolution(None, outside=True)
+    assert vault.resolve("../b", "d/e/n.md").path == "c/b.md"
+    vault = index("a/n.md", "c/b.md", "c/d/n.md")
+    assert vault.resolve("../b", "a/n.md").path == "c/b.md"
+    assert vault.resolve("../n", "c/d/n.md").path == "c/d/n.md"  # no c/n: by name, its own folder's
+    assert vault.resolve("../n", "a/x.md").path == "a/n.md"
+
+
 def test_empty_target_is_the_note_itself() -> None:
     assert index("a.md").resolve("", "a.md") == Resolution("a.md")
 

@@ -175,7 +175,8 @@ class VaultIndex:
     def _resolve(self, target: str, folder: str) -> tuple[Resolution, bool]:
         """The resolution, and whether it depends on the linking note's folder."""
         wanted = fold(target)
-        if wanted.startswith(("./", "../")):
+        relative = wanted.startswith(("./", "../"))  # from another folder it may climb out, or find a file
+        if relative:
             joined = _join(folder, wanted)
             if joined is None:
                 return Resolution(None, outside=True), True
@@ -188,10 +189,11 @@ class VaultIndex:
             return (Resolution(exact) if exact else UNRESOLVED), False
         candidates = self._candidates(wanted)
         if not candidates:
-            return UNRESOLVED, False
+            return UNRESOLVED, relative
         if len(candidates) == 1:
-            return Resolution(candidates[0][1]), False
-        return _choose(candidates, self._exact(wanted), fold(folder))
+            return Resolution(candidates[0][1]), relative
+        found, by_folder = _choose(candidates, self._exact(wanted), fold(folder))
+        return found, by_folder or relative
 
     def _exact(self, wanted: str) -> str | None:
         found = self.by_path.get(wanted)
