@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from vaultkit.model import Note
 from vaultkit.parse import parse_text
@@ -93,6 +96,43 @@ def test_headings_and_blocks() -> None:
     assert not vault.has_heading(note, "Missing")
     assert vault.has_block(note, "BLK-1")
     assert not vault.has_block(note, "nope")
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_an_updated_index_resolves_as_a_fresh_one(seed: int) -> None:
+    """Watch updates one index for hours while files come and go; it keeps what it resolved for names
+    that did not change. Every answer equals that of an index built afresh over the same files."""
+    rng = random.Random(seed)
+    folders = ["", "a", "a/b", "A/b", "c", "c/d/e", "Ré"]
+    names = [
+        "T.md",
+        "t.md",
+        "T",
+        "x.png",
+        "x.png.md",
+        "b",
+        "d.md",
+        "Résumé.md",
+        unicodedata.normalize("NFD", "Résumé.md"),
+    ]
+    every = sorted({f"{folder}/{name}".lstrip("/") for folder in folders for name in names})
+    by_name = ["T", "t.md", "T.md", "x.png", "x.png.md", "b", "d", "résumé", "b/T", "e/d", "a/b/T"]
+    by_path = ["/c/T", "/a/b", "./T", "../T", "../b", "..", ".", "./", "../..", "../d/.."]
+    sources = [f"{folder}/n.md".lstrip("/") for folder in folders]
+    files = set(rng.sample(every, 20))
+    vault = VaultIndex(sorted(files), {})
+    for _ in range(12):
+        for target in by_name + by_path:  # what watch resolved, and keeps
+            for source in sources:
+                vault.resolve(target, source)
+        added = set(rng.sample(sorted(set(every) - files), 3))
+        removed = set(rng.sample(sorted(files), 3))
+        files = (files | added) - removed
+        vault.update(added, removed)
+        fresh = VaultIndex(sorted(files), {})
+        for target in by_name + by_path:
+            for source in sources:
+                assert vault.resolve(target, source) == fresh.resolve(target, source), (target, source, seed)
 
 
 def test_resolution_through_the_cli(vault: Callable[[dict[str, str]], Path], findings: Findings) -> None:

@@ -68,6 +68,8 @@ class VaultIndex:
     memo: dict[str, object] = field(init=False, default_factory=dict)  # lookups built on first use (see update)
     _cache: dict[tuple[str, str], Resolution] = field(init=False, default_factory=dict)
     _anywhere: dict[str, Resolution] = field(init=False, default_factory=dict)  # the same from every folder
+    # once files came or went (watch): the keys in _cache and _anywhere by the stem of the target's name
+    _learnt: dict[str, list[str | tuple[str, str]]] | None = field(init=False, default=None)
     _sections: dict[str, list[tuple[int, str]]] = field(init=False, default_factory=dict)
     _aliases: dict[str, set[str]] | None = field(init=False, default=None)  # folded alias -> notes listing it
     _twins: dict[str, list[str]] = field(init=False)  # folded path -> the files holding it, when several do
@@ -109,9 +111,12 @@ class VaultIndex:
     def update(self, added: Iterable[str], removed: Iterable[str]) -> None:
         """Files appeared and went away (watch): the index follows, at a cost of the files changed.
 
-        What resolutions were learnt is forgotten (each is cheap to learn again); a lookup in `memo`
-        follows the change of names if it can (`FollowsNames`), else it is dropped and built again."""
+        A resolution depends only on the files of the target's name (with or without `.md`): those of
+        the names that came or went are forgotten, the others kept (the first update forgets them all
+        and starts to note which is which). A lookup in `memo` follows the change of names if it can
+        (`FollowsNames`), else it is dropped and built again."""
         names_before = {self._folded[path].rpartition("/")[2] for path in removed if path in self._folded}
+        self._forget_resolutions({*names_before, *(fold(path).rpartition("/")[2] for path in added)})
         for path in removed:
             key = self._folded.pop(path, None)
             if key is None:
@@ -145,8 +150,6 @@ class VaultIndex:
             if name not in self.by_name:
                 new_names.add(name)
             self.by_name.setdefault(name, []).append(path)
-        self._cache.clear()
-        self._anywhere.clear()
         gone_names = {name for name in names_before if name not in self.by_name}
         self.memo = {
             key: lookup
@@ -170,7 +173,23 @@ class VaultIndex:
                 self._cache[key] = found
             else:
                 self._anywhere[target] = found
+            if self._learnt is not None:
+                self._learnt.setdefault(_stem(target), []).append(key if depends_on_folder else target)
         return found
+
+    def _forget_resolutions(self, names: Iterable[str]) -> None:
+        """Forget the resolutions that files of these folded names can change."""
+        if self._learnt is None:
+            self._cache.clear()
+            self._anywhere.clear()
+            self._learnt = {}
+            return
+        for stem in {"", *(strip_md(name) for name in names)}:
+            for key in self._learnt.pop(stem, ()):
+                if isinstance(key, str):
+                    self._anywhere.pop(key, None)
+                else:
+                    self._cache.pop(key, None)
 
     def _resolve(self, target: str, folder: str) -> tuple[Resolution, bool]:
         """The resolution, and whether it depends on the linking note's folder."""
@@ -278,6 +297,13 @@ def note_aliases(note: Note) -> tuple[str, ...]:
     aliases = note.frontmatter.get("aliases") if note.frontmatter else None
     listed = [aliases] if isinstance(aliases, str) else aliases if isinstance(aliases, list) else []
     return tuple(alias.strip() for alias in listed if isinstance(alias, str) and alias.strip())
+
+
+def _stem(target: str) -> str:
+    """The folded name a link target is looked up by, without `.md`: what its resolution depends on.
+    A target ending in `.` or `..` names no file of its own: "" (forgotten at every change)."""
+    name = fold(target.rpartition("/")[2])
+    return "" if name in (".", "..") else strip_md(name)
 
 
 def _choose(candidates: list[tuple[str, str]], exact: str | None, folder: str) -> tuple[Resolution, bool]:
