@@ -40,11 +40,11 @@ class Backlinks:
         old_targets, old_names = old or ((), ())
         new_targets, new_names = facts or ((), ())
         for index, was, now in ((self.to_target, old_targets, new_targets), (self.by_name, old_names, new_names)):
-            kept = set(now)
-            for key in was:
-                if key not in kept:
-                    _discard(index, key, path)
-            for key in kept.difference(was):
+            if was == now:  # a note moved, or a file it links to: one half changes, the other need not be walked
+                continue
+            for key in set(was).difference(now):
+                _discard(index, key, path)
+            for key in set(now).difference(was):
                 index[key].add(path)
         if facts is None:
             self.set_asking(path, ())
