@@ -15,7 +15,7 @@ from vaultkit.engine.dispatch import batches, by_path, kind_named, needed_notes,
 from vaultkit.engine.memory import paused_gc
 from vaultkit.engine.problems import conflict_copies, name_only, not_in_commit, unreadable
 from vaultkit.kinds.clashes import name_clashes
-from vaultkit.model import Finding, Note, strip_md
+from vaultkit.model import Finding, Link, Note, strip_md
 from vaultkit.resolve import VaultIndex, fold, note_aliases
 from vaultkit.store import cache
 from vaultkit.vault import NoteFile, VaultFiles, read_note, rescan_paths, scan_vault
@@ -77,6 +77,7 @@ class Workspace:
         self._departed: dict[tuple[int, int, int], tuple[str, bytes, Note]] = {}  # in a refresh: stamp -> note gone
         self._gone_summaries: dict[str, bytes] = {}  # in a refresh: path of a note gone -> its summary
         self._unread: list[str] = []  # notes watch has yet to read in idle time (see read_idle)
+        self._named_links: dict[str, tuple[Note, dict[str, list[Link]]]] = {}  # see _links_by_name
         with paused_gc():  # ten thousand entries and no reference cycle among them
             self._snapshot = cache.load(config.vault, self._fingerprint) if use_cache else None
         if self._snapshot is not None:
@@ -172,6 +173,7 @@ class Workspace:
     def add_parsed(self, file: NoteFile, note: Note, key: bytes) -> cache.Entry:
         """Record a freshly parsed note and its cache entry."""
         self.notes[file.path] = self.loaded[file.path] = note
+        self._named_links.pop(file.path, None)
         summary, aliases = _summary(note) if self.tracking else (b"", ())
         entry = cache.Entry((file.size, file.mtime_ns, file.inode), key, summary, aliases)
         if (old := self.entries.get(file.path)) is not None:
@@ -274,6 +276,7 @@ class Workspace:
             self.notes.pop(path, None)
             self.loaded.pop(path, None)
             self._asking.pop(path, None)
+            self._named_links.pop(path, None)
             self.set_link_facts(path, None)
         return aliases
 
@@ -456,9 +459,8 @@ class Workspace:
         if note is None or entry is None or entry.findings is None:
             return True
         naming = {(f.span.line, f.span.column) for f in entry.findings if f.code in PATH_CODES}
-        for link in note.links:
-            if not link.target or name_keys(link.target)[0] not in keys:
-                continue
+        named = self._links_by_name(note)
+        for link in (link for key in keys for link in named.get(key, ())):
             if "/" not in link.target:
                 if not only_moved or (link.line, link.column) in naming:
                     return True
@@ -467,6 +469,18 @@ class Workspace:
             if any(_ends_with(known, wanted) or _ends_with(strip_md(known), wanted) for known in changed):
                 return True
         return False
+
+    def _links_by_name(self, note: Note) -> dict[str, list[Link]]:
+        """A note's links by the folded name they are looked up by (watch asks again at every change of
+        files of a name the note links by; kept until the note changes)."""
+        known = self._named_links.get(note.path)
+        if known is None or known[0] is not note:
+            named: dict[str, list[Link]] = {}
+            for link in note.links:
+                if link.target:
+                    named.setdefault(name_keys(link.target)[0], []).append(link)
+            known = self._named_links[note.path] = (note, named)
+        return known[1]
 
     def follow(self) -> None:
         """Get ready to take changes one at a time (watch, once its first check is done): build now what
