@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 from pathlib import Path
 
@@ -243,3 +244,42 @@ def test_an_alias_with_a_folder_that_comes_rechecks_the_links_by_it(tmp_path: Pa
     expected = "unresolved link: no note named 'dir/Also'; it is an alias of [[n10]], and aliases do not resolve links"
     assert messages(watching) == [expected]
     assert [f.message for f in check_vault(load_config(vault=root)).findings] == [expected]
+
+
+def test_folders_renamed_again_and_again_with_links_by_path_into_and_out_of_them(tmp_path: Path) -> None:
+    """Watch keeps what it resolved while folders move (only the links by the names that moved are
+    looked up again): after each of a seeded series of folder renames, with links into and out of the
+    folders by name, by path, relative, rooted, to headings, to same-named notes (LK005), by aliases and
+    from published notes (LK007), its findings equal a fresh check exactly."""
+    notes = {
+        "box/a.md": "---\ndg-publish: true\n---\n[[b]] [[../far/c]] [[/far/c#Top]] [[twin]] [[c#Nope]]\n",
+        "box/b.md": "---\naliases: [Bee]\n---\n# Bee\n[[./a]] [[../twin]] [[box/a]] [[crate/twin]]\n",
+        "box/inner/twin.md": "[[../b]] [[../../far/c]] [[a#^blk]] [[Bee]]\n",
+        "far/c.md": "---\ndg-publish: true\n---\n# Top\n[[box/b]] [[../box/a]] [[a]] [[twin]] [[box/inner/twin]]\n",
+        "far/twin.md": "[[/box/b#Bee]] [[b]] [[Sea]] ^blk\n",
+        "twin.md": "[[box/a]] [[inner/twin]] [[../box/b]] [[crate/a]]\n",
+        "top.md": "[[box/inner/twin#x]] [[far/twin]] [[c]]\n",
+    }
+    root = write_vault(tmp_path / "v", notes)
+    workspace = followed(root)
+    rng = random.Random(7)
+    folders = ["box", "far", "box/inner"]
+    renamed = 0
+    for _ in range(14):
+        existing = [folder for folder in folders if (root / folder).is_dir()]
+        old = rng.choice(existing)
+        parent = rng.choice(["", "crate", "far", "new/deeper"])
+        new = f"{parent}/{old.rpartition('/')[2]}{rng.randrange(3)}".lstrip("/")
+        if new == old or (root / new).exists() or new.startswith(old + "/"):
+            continue
+        (root / new).parent.mkdir(parents=True, exist_ok=True)
+        moved = [path.relative_to(root / old).as_posix() for path in (root / old).rglob("*")]
+        (root / old).rename(root / new)
+        folders = [
+            new + folder[len(old) :] if folder == old or folder.startswith(old + "/") else folder for folder in folders
+        ]
+        events = [old, new, *(f"{old}/{path}" for path in moved), *(f"{new}/{path}" for path in moved)]
+        workspace.refresh_paths(events)
+        report(workspace)  # equals a fresh check, finding for finding
+        renamed += 1
+    assert renamed >= 10
