@@ -43,7 +43,7 @@ class Watch:
             [*command, *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=env,
+            env={**(os.environ if env is None else env), "PYTHONFAULTHANDLER": "1"},
             start_new_session=True,
         )
         self.events: queue.Queue[tuple[float, Event]] = queue.Queue()
@@ -122,7 +122,15 @@ class Watch:
         self.process.send_signal(signal.SIGTERM)
 
     def wait(self, timeout: float = 30.0) -> int:
-        code = self.process.wait(timeout=timeout)
+        """Its exit code; a watch still running after `timeout` s is aborted, and the assertion shows
+        where each of its threads was (faulthandler, enabled for every watch started here)."""
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGABRT)
+            self.process.wait(timeout=10)
+            time.sleep(0.2)
+            raise AssertionError(f"watch did not end within {timeout} s; its threads:\n{self.stderr[-6000:]}") from None
         time.sleep(0.05)  # let the reader threads take the last lines
         return code
 

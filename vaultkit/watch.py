@@ -12,9 +12,11 @@ module wires them together.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import queue
 import signal
 import threading
 import time
@@ -71,6 +73,29 @@ class WatchOptions:
     sync: bool = True  # on when the vault is in a git repository with a branch
 
 
+class Wake:
+    """The main loop's wake-up call, given by the observer's threads and by the signal handler. A signal
+    handler runs on the main thread between two steps of whatever it was doing, so it must take no lock
+    the main thread may hold: `threading.Event.set()` takes the lock the main loop's `Event.wait()` holds
+    for an instant, and a Ctrl-C arriving in that instant hung watch for good. `SimpleQueue.put()` is
+    reentrant (Python's documentation: safe where a call interrupts another in the same thread)."""
+
+    def __init__(self) -> None:
+        self._calls: queue.SimpleQueue[None] = queue.SimpleQueue()
+
+    def set(self) -> None:
+        self._calls.put(None)
+
+    def wait(self, timeout: float) -> None:
+        """Until a call comes or `timeout` s have passed."""
+        with contextlib.suppress(queue.Empty):
+            self._calls.get(timeout=timeout)
+
+    def clear(self) -> None:
+        while not self._calls.empty():
+            self._calls.get_nowait()
+
+
 class _Collector(FileSystemEventHandler):
     """Runs on the observer's thread: keeps the paths events name, wakes the main loop."""
 
@@ -79,7 +104,7 @@ class _Collector(FileSystemEventHandler):
         self.paths: set[str] = set()
         self.last_event = 0.0
         self.first_event = 0.0
-        self.wake = threading.Event()
+        self.wake = Wake()
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
@@ -116,8 +141,7 @@ class Watcher:
         self.write = self._locked(write)
         self.companion = companion
         self.config = load()
-        self.stop = threading.Event()
-        self.stopped_by: str | None = None  # the signal that stopped watch
+        self.stopped_by: str | None = None  # what stopped watch (a signal's name)
         self.collector = _Collector()
         self.current: dict[str, set[Finding]] = {}
         self.workspace = self._workspace(self.config)
@@ -142,7 +166,7 @@ class Watcher:
         try:
             self._full_check(initial=True)
             next_rescan = time.monotonic() + self.options.rescan
-            while not self.stop.is_set():
+            while self.stopped_by is None:
                 idle = self.workspace.unread and not self.collector.paths  # notes only the cache knew
                 self.collector.wake.wait(timeout=0 if idle else self._sleep(next_rescan))
                 now = time.monotonic()
@@ -185,10 +209,13 @@ class Watcher:
             return quiet or waited_too_long
 
     def _on_signal(self, number: int, frame: FrameType | None) -> None:
-        if self.stop.is_set():  # asked again while stopping: stop waiting for git (exit 130)
+        if self.stopped_by is not None:  # asked again while stopping: stop waiting for git (exit 130)
             raise KeyboardInterrupt
-        self.stopped_by = signal.Signals(number).name
-        self.stop.set()
+        self.request_stop(signal.Signals(number).name)
+
+    def request_stop(self, reason: str) -> None:
+        """Stop after the step in hand (called by the signal handler, or by another thread): takes no lock."""
+        self.stopped_by = reason
         self.collector.wake.set()
 
     # --- observers --------------------------------------------------------------------------------
