@@ -36,7 +36,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 # Files whose tests mostly wait (a real observer, pip, pre-commit's hook environment, git remotes and hooks
 # with time limits), started first: the other workers fill the cores around them, instead of the run ending
-# on one worker that still has a 14 s test to go (on two cores: 75-85 s instead of 95-115 s).
+# on one worker that still has a 14 s test to go (measured on two cores: 75-97 s instead of 100-115 s).
 STARTED_FIRST = (
     "test_watch_oracle.py",
     "test_install.py",
