@@ -282,4 +282,6 @@ def test_the_signal_handler_can_wake_the_loop_at_any_instant() -> None:
     the lock that the `Event.wait()` it had interrupted held. 20,000 signals, each landing wherever the
     loop's wait and clear happen to be, each waking it."""
     done = subprocess.run([sys.executable, "-c", WAKE_HAMMER], capture_output=True, text=True, timeout=120)
-    assert (done.returncode, done.stdout.strip()) == (0, "20000"), done.stderr[-2000:]
+    assert done.returncode == 0 and int(done.stdout) >= 20000, done.stderr[
+        -2000:
+    ]  # one more may land before the timer stops
