@@ -269,7 +269,7 @@ def handler(number, frame):
     wake.set()
 signal.signal(signal.SIGALRM, handler)
 signal.setitimer(signal.ITIMER_REAL, 0.0001, 0.0001)
-while len(runs) < 20000:
+while len(runs) < 3000:
     wake.wait(0.0001)
     wake.clear()
 signal.setitimer(signal.ITIMER_REAL, 0)
@@ -279,9 +279,9 @@ print(len(runs))
 
 def test_the_signal_handler_can_wake_the_loop_at_any_instant() -> None:
     """Ctrl-C once hung watch for good (1 stop in ~25 under load): the handler's `Event.set()` waited for
-    the lock that the `Event.wait()` it had interrupted held. 20,000 signals, each landing wherever the
-    loop's wait and clear happen to be, each waking it."""
+    the lock that the `Event.wait()` it had interrupted held. 3,000 signals, each landing wherever the
+    loop's wait and clear happen to be, each waking it (with threading.Event it hangs at once, 5 runs in 5)."""
     done = subprocess.run([sys.executable, "-c", WAKE_HAMMER], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and int(done.stdout) >= 20000, done.stderr[
+    assert done.returncode == 0 and int(done.stdout) >= 3000, done.stderr[
         -2000:
     ]  # one more may land before the timer stops
