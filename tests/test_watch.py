@@ -282,6 +282,5 @@ def test_the_signal_handler_can_wake_the_loop_at_any_instant() -> None:
     the lock that the `Event.wait()` it had interrupted held. 3,000 signals, each landing wherever the
     loop's wait and clear happen to be, each waking it (with threading.Event it hangs at once, 5 runs in 5)."""
     done = subprocess.run([sys.executable, "-c", WAKE_HAMMER], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and int(done.stdout) >= 3000, done.stderr[
-        -2000:
-    ]  # one more may land before the timer stops
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout) >= 3000  # one more signal may land before the timer stops
