@@ -331,8 +331,10 @@ def run_sequence(tmp_path: Path, watching: Callable[..., Watch], mode: str, seed
         expected = check_findings(vault.root)
         story = "\n".join(vault.log[-8:])
         assert not reported.anomalies, f"seed {seed} ({mode}), step {step}:\n{story}\n{reported.anomalies[:10]}"
+        alive = "running" if watch.process.poll() is None else f"exited {watch.process.returncode}"
         assert reported.current == expected, (
-            f"seed {seed} ({mode}), after step {step}:\n{story}\n{difference(reported.current, expected)}"
+            f"seed {seed} ({mode}), after step {step} (watch {alive}):\n{story}\n"
+            f"{difference(reported.current, expected)}\nwatch's stderr: {watch.stderr[-3000:]}"
         )
     assert watch.process.poll() is None, watch.stderr
     assert "Traceback" not in watch.stderr, watch.stderr
