@@ -283,3 +283,35 @@ def test_folders_renamed_again_and_again_with_links_by_path_into_and_out_of_them
         report(workspace)  # equals a fresh check, finding for finding
         renamed += 1
     assert renamed >= 10
+
+
+def test_a_note_due_for_its_links_by_names_that_moved_keeps_its_other_findings(tmp_path: Path) -> None:
+    """Folders moved: a note linking into them is checked again only for its links by the names that
+    moved (its other findings are kept), and two refreshes before a check add up their names."""
+    notes = {
+        "box/x.md": "# X\n",
+        "bin/z.md": "",
+        "far/n.md": "---\na: 1\na: 2\n---\n[[nowhere]] [[box/x]] [[x#Gone]] [[bin/z]]\n",
+    }
+    root = write_vault(tmp_path / "v", notes)
+    workspace = followed(root)
+    assert report(workspace) == [("far/n.md", 3, 1, "FM003"), ("far/n.md", 5, 1, "LK001"), ("far/n.md", 5, 23, "LK002")]
+    (root / "box").rename(root / "crate")
+    assert workspace.refresh_paths(["box", "crate"]).invalid == {"crate/x.md", "far/n.md"}
+    (root / "bin").rename(root / "can")
+    assert workspace.refresh_paths(["bin", "can"]).invalid == {"can/z.md", "far/n.md"}
+    assert report(workspace) == [
+        ("far/n.md", 3, 1, "FM003"),
+        ("far/n.md", 5, 1, "LK001"),
+        ("far/n.md", 5, 13, "LK001"),
+        ("far/n.md", 5, 23, "LK002"),
+        ("far/n.md", 5, 34, "LK001"),
+    ]
+    (root / "crate").rename(root / "box")
+    workspace.refresh_paths(["box", "crate"])
+    assert report(workspace) == [
+        ("far/n.md", 3, 1, "FM003"),
+        ("far/n.md", 5, 1, "LK001"),
+        ("far/n.md", 5, 23, "LK002"),
+        ("far/n.md", 5, 34, "LK001"),
+    ]

@@ -49,15 +49,19 @@ class Backlinks:
         if facts is None:
             self.set_asking(path, ())
 
-    def retarget(self, old: str, new: str) -> list[tuple[str, LinkFacts]]:
-        """The links that led to `old` lead to `new` (the file moved): the notes and their facts now."""
-        sources = self.to_target.pop(old, set())
-        if sources:
-            self.to_target[new] |= sources
+    def retarget(self, moves: Mapping[str, str]) -> list[tuple[str, LinkFacts]]:
+        """The links that led to each old path lead to its new one (the files moved): the notes and
+        their facts now, each note once however many of the files it links to."""
+        sources: set[str] = set()
+        for old, new in moves.items():
+            linking = self.to_target.pop(old, set())
+            if linking:
+                self.to_target[new] |= linking
+                sources |= linking
         changed = []
         for source in sources:
             targets, names = self.facts[source]
-            facts = (tuple(sorted({new if target == old else target for target in targets})), names)
+            facts = (tuple(sorted({moves.get(target, target) for target in targets})), names)
             self.facts[source] = facts
             changed.append((source, facts))
         return changed
@@ -68,7 +72,10 @@ class Backlinks:
         if names is None:
             names = self.facts.get(path, ((), ()))[1]
         stems = frozenset(strip_md(name) for name in names)
-        old = self.asked.pop(path, frozenset())
+        old = self.asked.get(path, frozenset())
+        if old == stems:
+            return
+        self.asked.pop(path, None)
         for stem in old - stems:
             _discard(self.asking, stem, path)
             if stem not in self.asking:

@@ -26,6 +26,7 @@ Progress = Callable[[str, int, int], None]  # (phase, done, total): "indexing", 
 PARALLEL_MIN_NOTES = 1500  # below this, forking a second process costs more than it saves
 REMOVAL_CODES = frozenset({"LK001", "LK002", "LK003", "LK005"})  # what deleting or renaming a file can cause
 PATH_CODES = frozenset({"LK005", "LK007"})  # findings whose message names the path of the file a link leads to
+LINK_KIND = "links"  # each of its findings is one link's, and depends on the files of the link's name and its target
 
 
 class Refreshed(NamedTuple):
@@ -37,6 +38,22 @@ class Refreshed(NamedTuple):
     removed: set[str]  # files that went away: their findings go with them
     skipped: set[str]  # files whose VK003 (never opened) came or went
     clashing: frozenset[str] = frozenset()  # files whose VK004 (a twin up to case or Unicode form) may change
+
+
+class NamedLinks(NamedTuple):
+    """A note's links by the folded name they are looked up by, and all the names (see _links_by_name)."""
+
+    note: Note
+    named: dict[str, list[Link]]
+    names: tuple[str, ...]  # sorted
+
+
+class Relink(NamedTuple):
+    """An unchanged note whose links by some names are due: its findings before, the names (folded)."""
+
+    note: Note
+    findings: tuple[Finding, ...]
+    names: frozenset[str]
 
 
 class Workspace:
@@ -77,7 +94,8 @@ class Workspace:
         self._departed: dict[tuple[int, int, int], tuple[str, bytes, Note]] = {}  # in a refresh: stamp -> note gone
         self._gone_summaries: dict[str, bytes] = {}  # in a refresh: path of a note gone -> its summary
         self._unread: list[str] = []  # notes watch has yet to read in idle time (see read_idle)
-        self._named_links: dict[str, tuple[Note, dict[str, list[Link]]]] = {}  # see _links_by_name
+        self._named_links: dict[str, NamedLinks] = {}  # see _links_by_name
+        self._relink: dict[str, Relink] = {}  # notes whose links by some names only are due (see _check_again)
         with paused_gc():  # ten thousand entries and no reference cycle among them
             self._snapshot = cache.load(config.vault, self._fingerprint) if use_cache else None
         if self._snapshot is not None:
@@ -252,13 +270,28 @@ class Workspace:
         self._dirty = self._dirty or bool(invalid or added or removed)
         if self._vault is not None:
             self._vault.forget(invalid)
-        invalid |= self._dependents(summaries, added | removed, aliases | changed_aliases)
+        dependents, relinked = self._dependents(summaries, added | removed, aliases | changed_aliases)
+        invalid |= dependents
         self._gone_summaries.clear()
         for path in invalid:
+            self._relink.pop(path, None)
             entry = self.entries.get(path)
             if entry is not None:
                 entry.findings, entry.saved = None, False
+        for path, names in relinked.items():
+            if path not in invalid and (entry := self.entries.get(path)) is not None:
+                self._due_by_names(path, entry, names)
+                invalid.add(path)
         return Refreshed(invalid, added, removed, set())
+
+    def _due_by_names(self, path: str, entry: cache.Entry, names: set[str]) -> None:
+        """Only the links by these names of an unchanged note are due: its other findings are kept."""
+        known, note = self._relink.get(path), self.notes.get(path)
+        if entry.findings is not None and note is not None:
+            self._relink[path] = Relink(note, entry.findings, frozenset(names))
+        elif known is not None:  # already due by other names, since a refresh not yet followed by a check
+            self._relink[path] = known._replace(names=known.names | names)
+        entry.findings, entry.saved = None, False
 
     def _forget(self, gone: Iterable[str]) -> set[str]:
         """Forget notes that are gone; return the folded aliases they held (links by them change)."""
@@ -277,6 +310,7 @@ class Workspace:
             self.loaded.pop(path, None)
             self._asking.pop(path, None)
             self._named_links.pop(path, None)
+            self._relink.pop(path, None)
             self.set_link_facts(path, None)
         return aliases
 
@@ -342,17 +376,21 @@ class Workspace:
         problems = tuple(problem._replace(path=file.path) for problem in old.problems)
         return old._replace(path=file.path, problems=problems), cache.note_key(file.path, data, keep_text)
 
-    def _dependents(self, changed: list[str], files_changed: set[str], aliases: set[str]) -> set[str]:
-        """Notes whose findings can change because other notes changed.
+    def _dependents(
+        self, changed: list[str], files_changed: set[str], aliases: set[str]
+    ) -> tuple[set[str], dict[str, set[str]]]:
+        """Notes whose findings can change because other notes changed: those to check again, and
+        (watch) those whose links by some names only are to be checked again, with the names.
 
-        A changed note: the notes linking to it. An added or removed file: the notes linking by its name,
-        and the notes with an unresolved link whose "did you mean" it can change. A changed alias: the
-        notes linking by that name. A changed, added or removed note: every note a permalink check
-        covers (FM006 compares them all). Watch asks its indexes (see `follow`); a one-shot run makes one
-        pass over every note's link facts, which costs less than building them.
+        A changed note: the notes linking to it. An added or removed file: the notes linking by its name
+        (those links only), and the notes with an unresolved link whose "did you mean" it can change. A
+        changed alias: the notes linking by that name. A changed, added or removed note: every note a
+        permalink check covers (FM006 compares them all). Watch asks its indexes (see `follow`); a
+        one-shot run makes one pass over every note's link facts, which costs less than building them.
         """
+        relinked: dict[str, set[str]] = {}
         if not changed and not files_changed and not aliases:
-            return set()
+            return set(), relinked
         # a link is known by the last part of its target, an alias by all of it ("dir/Also")
         alias_keys = {key for alias in aliases for key in name_keys(alias)}
         names = {key for path in files_changed for key in name_keys(path)} | alias_keys
@@ -366,8 +404,11 @@ class Workspace:
                 by_name.setdefault(folded.rpartition("/")[2], []).append(folded)
             for name, paths in by_name.items():
                 keys = name_keys(name)
-                linking = backlinks.linking_by(keys) - dependents
-                dependents.update(p for p in linking if self._sees(p, keys, paths, only_moved=name in moves))
+                for path in backlinks.linking_by(keys) - dependents:
+                    if path in relinked:
+                        relinked[path].update(keys)
+                    elif self._sees(path, keys, paths, only_moved=name in moves):
+                        relinked[path] = set(keys)
             for old, new in moves.values():  # moved, and changed on the way: as a changed note
                 if (entry := self.entries.get(new)) is None or entry.summary != self._gone_summaries.get(old):
                     dependents |= backlinks.linking_to([old])
@@ -386,7 +427,7 @@ class Workspace:
                     dependents.add(path)
         if self._permalink_checks:
             dependents |= self._sharing_permalinks()
-        return dependents
+        return dependents, relinked
 
     def _permalinks_of(self, note: Note | None) -> set[str]:
         frontmatter = note.frontmatter if note is not None else None
@@ -439,15 +480,14 @@ class Workspace:
         again keep link facts that name the file where it is). Their digest is recomputed when they are
         next checked."""
         assert self._backlinks is not None
-        for old, new in moves:
-            for source, facts in self._backlinks.retarget(old, new):
-                self._links_changed[source] = facts
-                if self._links is not None:
-                    self._links[source] = facts
-                entry = self.entries.get(source)
-                if entry is not None:
-                    entry.facts, entry.saved = b"", False
-                self._dirty = True
+        for source, facts in self._backlinks.retarget(dict(moves)):
+            self._links_changed[source] = facts
+            if self._links is not None:
+                self._links[source] = facts
+            entry = self.entries.get(source)
+            if entry is not None:
+                entry.facts, entry.saved = b"", False
+            self._dirty = True
 
     def _sees(self, path: str, keys: tuple[str, ...], changed: list[str], only_moved: bool) -> bool:
         """Whether a note linking by a name (`keys`) can see files of that name come or go (`changed`,
@@ -458,11 +498,15 @@ class Workspace:
         note, entry = self.notes.get(path), self.entries.get(path)
         if note is None or entry is None or entry.findings is None:
             return True
-        naming = {(f.span.line, f.span.column) for f in entry.findings if f.code in PATH_CODES}
-        named = self._links_by_name(note)
+        naming: set[tuple[int, int]] | None = None  # where its findings naming a path are, once asked
+        named = self._links_by_name(note).named
         for link in (link for key in keys for link in named.get(key, ())):
             if "/" not in link.target:
-                if not only_moved or (link.line, link.column) in naming:
+                if not only_moved:
+                    return True
+                if naming is None:
+                    naming = {(f.span.line, f.span.column) for f in entry.findings if f.code in PATH_CODES}
+                if (link.line, link.column) in naming:
                     return True
                 continue
             wanted = _RELATIVE.sub("", fold(link.target).lstrip("/"))
@@ -470,17 +514,18 @@ class Workspace:
                 return True
         return False
 
-    def _links_by_name(self, note: Note) -> dict[str, list[Link]]:
-        """A note's links by the folded name they are looked up by (watch asks again at every change of
-        files of a name the note links by; kept until the note changes)."""
+    def _links_by_name(self, note: Note) -> NamedLinks:
+        """A note's links by the folded name they are looked up by, and every name they are looked up
+        by (watch asks again at every change of files of a name the note links by, and at every check
+        of the note; kept until the note changes)."""
         known = self._named_links.get(note.path)
-        if known is None or known[0] is not note:
+        if known is None or known.note is not note:
             named: dict[str, list[Link]] = {}
             for link in note.links:
                 if link.target:
                     named.setdefault(name_keys(link.target)[0], []).append(link)
-            known = self._named_links[note.path] = (note, named)
-        return known[1]
+            known = self._named_links[note.path] = NamedLinks(note, named, _names_of(note.links))
+        return known
 
     def follow(self) -> None:
         """Get ready to take changes one at a time (watch, once its first check is done): build now what
@@ -528,7 +573,7 @@ class Workspace:
                     if self.progress is not None:
                         self.progress("checking", start, len(todo))
                     notes = [self.note(path) for path in todo[start:end]]
-                    self.remember_all(notes, self.check(notes))
+                    self.remember_all(notes, self._check_again(notes))
                 if self.progress is not None:
                     self.progress("checking", len(todo), len(todo))
                 self._dirty = True  # and if the links file turned out lost, every note is due again: loop
@@ -551,14 +596,39 @@ class Workspace:
         clashes = name_clashes({twin for path in wanted for twin in vault.twins(path)})
         return [clashes[path] for path in wanted if path in clashes]
 
-    def check(self, notes: Sequence[Note]) -> list[Finding]:
-        """Run every check over `notes`, after loading the other notes the checks read."""
+    def check(self, notes: Sequence[Note], kind: str | None = None) -> list[Finding]:
+        """Run every check (or those of one kind) over `notes`, after loading the other notes the checks read."""
         plan = plan_checks(self.config.checks, notes, self.config.templates)
+        if kind is not None:
+            plan = [(check, covered) for check, covered in plan if check.kind == kind]
         vault = self.vault
         for path in needed_notes(plan, vault):
             if path in self.entries and path not in self.loaded:
                 self.note(path)
         return run_plan(plan, vault, notes)
+
+    def _check_again(self, notes: Sequence[Note]) -> list[Finding]:
+        """`check`, except for the notes only some of whose links are due (see `_due_by_names`): the
+        link checks run on those links, and the note's other findings are kept."""
+        whole: list[Note] = []
+        partly: list[tuple[Note, Relink]] = []
+        for note in notes:
+            due = self._relink.pop(note.path, None)
+            if due is not None and due.note is note:
+                partly.append((note, due))
+            else:
+                whole.append(note)
+        found = self.check(whole)
+        if partly:
+            due_links = [tuple(link for link in note.links if _linked_by(link, due.names)) for note, due in partly]
+            notes_due = (note for note, _ in partly)
+            subset = [note._replace(links=links, problems=()) for note, links in zip(notes_due, due_links, strict=True)]
+            found.extend(self.check(subset, LINK_KIND))
+            codes = frozenset(kind_named(LINK_KIND).codes)
+            for (_, due), links in zip(partly, due_links, strict=True):
+                spans = {link.span for link in links}
+                found.extend(kept for kept in due.findings if kept.code not in codes or kept.span not in spans)
+        return found
 
     def remember_all(self, notes: Sequence[Note], findings: Iterable[Finding]) -> None:
         grouped = by_path(findings)
@@ -578,23 +648,22 @@ class Workspace:
         resolve = self.vault.resolve
         targets: set[str] = set()
         asking: set[str] = set()
-        names: set[str] = set()
         for link in note.links:
             found = resolve(link.target, note.path)
             if found.path is not None:
                 targets.add(found.path)
-            if link.target:
-                keys = name_keys(link.target)
-                names.update(keys)
-                if found.path is None and not found.outside:
-                    asking.add(keys[0])
+            elif link.target and not found.outside:
+                asking.add(name_keys(link.target)[0])
         if asking:
             self._asking[note.path] = frozenset(asking)
         else:
             self._asking.pop(note.path, None)
         if self._backlinks is not None:
             self._backlinks.set_asking(note.path, asking)
-        facts = (tuple(sorted(targets)), tuple(sorted(names)))
+        names = self._links_by_name(note).names if self._backlinks is not None else _names_of(note.links)
+        facts = (tuple(sorted(targets)), names)
+        if self._backlinks is not None and entry.facts and self._backlinks.facts.get(note.path) == facts:
+            return  # as they were (watch's index holds every note's facts)
         digest = facts_digest(facts)
         if digest != entry.facts:
             self.set_link_facts(note.path, facts)
@@ -753,6 +822,15 @@ def _summary(note: Note) -> tuple[bytes, tuple[str, ...]]:
 def facts_digest(facts: cache.LinkFacts) -> bytes:
     """What the cache entry keeps of a note's link facts, so that the links file is read only when they change."""
     return cache.digest(facts)
+
+
+def _linked_by(link: Link, names: frozenset[str]) -> bool:
+    return bool(link.target) and not names.isdisjoint(name_keys(link.target))
+
+
+def _names_of(links: Iterable[Link]) -> tuple[str, ...]:
+    """The folded names links are looked up by, sorted (as link facts hold them)."""
+    return tuple(sorted({key for link in links if link.target for key in name_keys(link.target)}))
 
 
 _RELATIVE = re.compile(r"^(?:\.\.?/)+")
