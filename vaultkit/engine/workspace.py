@@ -619,15 +619,15 @@ class Workspace:
             else:
                 whole.append(note)
         found = self.check(whole)
-        if partly:
-            due_links = [tuple(link for link in note.links if _linked_by(link, due.names)) for note, due in partly]
-            notes_due = (note for note, _ in partly)
-            subset = [note._replace(links=links, problems=()) for note, links in zip(notes_due, due_links, strict=True)]
+        codes = kind_named(LINK_KIND).codes
+        subset: list[Note] = []
+        for note, due in partly:
+            links = tuple(link for link in note.links if _linked_by(link, due.names))
+            subset.append(note._replace(links=links, problems=()))
+            spans = {link.span for link in links}
+            found.extend(kept for kept in due.findings if kept.code not in codes or kept.span not in spans)
+        if subset:
             found.extend(self.check(subset, LINK_KIND))
-            codes = frozenset(kind_named(LINK_KIND).codes)
-            for (_, due), links in zip(partly, due_links, strict=True):
-                spans = {link.span for link in links}
-                found.extend(kept for kept in due.findings if kept.code not in codes or kept.span not in spans)
         return found
 
     def remember_all(self, notes: Sequence[Note], findings: Iterable[Finding]) -> None:
