@@ -66,6 +66,22 @@ class Backlinks:
             changed.append((source, facts))
         return changed
 
+    def move(self, old: str, new: str) -> None:
+        """A note moved with its links as they were: what is known of it follows it to its new path."""
+        facts = self.facts.pop(old, None)
+        if facts is not None:
+            self.facts[new] = facts
+            for index, keys in ((self.to_target, facts[0]), (self.by_name, facts[1])):
+                for key in keys:
+                    _discard(index, key, old)
+                    index[key].add(new)
+        stems = self.asked.pop(old, None)
+        if stems is not None:
+            self.asked[new] = stems
+            for stem in stems:
+                self.asking[stem].discard(old)
+                self.asking[stem].add(new)
+
     def set_asking(self, path: str, names: Iterable[str] | None) -> None:
         """The folded names a note's unresolved links ask for; None: unknown, so every name it links by
         (its findings came from the cache or the other process of a cold start)."""

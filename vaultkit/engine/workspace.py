@@ -48,6 +48,16 @@ class NamedLinks(NamedTuple):
     names: tuple[str, ...]  # sorted
 
 
+class Departed(NamedTuple):
+    """A note gone from its path in a refresh, kept until the refresh ends: it may have moved."""
+
+    path: str
+    entry: cache.Entry
+    note: Note
+    asking: frozenset[str] | None  # see Workspace._asking
+    named: NamedLinks | None
+
+
 class Relink(NamedTuple):
     """An unchanged note whose links by some names are due: its findings before, the names (folded)."""
 
@@ -91,7 +101,7 @@ class Workspace:
         self._link_parts: list[str] = []  # links file parts children of a cold start wrote, not yet named
         self._asking: dict[str, frozenset[str]] = {}  # note -> folded names its unresolved links ask for
         self._backlinks: Backlinks | None = None  # watch's indexes (see follow)
-        self._departed: dict[tuple[int, int, int], tuple[str, bytes, Note]] = {}  # in a refresh: stamp -> note gone
+        self._departed: dict[tuple[int, int, int], Departed] = {}  # in a refresh: stamp -> note gone
         self._gone_summaries: dict[str, bytes] = {}  # in a refresh: path of a note gone -> its summary
         self._unread: list[str] = []  # notes watch has yet to read in idle time (see read_idle)
         self._named_links: dict[str, NamedLinks] = {}  # see _links_by_name
@@ -262,11 +272,12 @@ class Workspace:
             from vaultkit.engine import coldstart  # a big vault's first check: every core, findings included
 
             if coldstart.available():
+                self._drop_departed()
                 coldstart.parse_and_check(self, stale)
                 self._dirty = True
                 return Refreshed({file.path for file in stale}, added, removed, set())
-        invalid, summaries, changed_aliases = self._reparse(stale, started_ns)
-        self._departed.clear()
+        invalid, summaries, changed_aliases, carried = self._reparse(stale, started_ns)
+        self._drop_departed()
         self._dirty = self._dirty or bool(invalid or added or removed)
         if self._vault is not None:
             self._vault.forget(invalid)
@@ -278,6 +289,9 @@ class Workspace:
             entry = self.entries.get(path)
             if entry is not None:
                 entry.findings, entry.saved = None, False
+        for path in carried:  # moved: the links whose resolution its folder decides are due
+            if names := self._bound_to_folder(path):
+                relinked.setdefault(path, set()).update(names)
         for path, names in relinked.items():
             if path not in invalid and (entry := self.entries.get(path)) is not None:
                 self._due_by_names(path, entry, names)
@@ -300,8 +314,12 @@ class Workspace:
             self._permalinks_changed(path, None)
             entry = self.entries.pop(path)
             self._gone_summaries[path] = entry.summary
-            if path in self.notes and entry.key:
-                self._departed[entry.stamp] = (path, entry.key, self.notes[path])  # moved, perhaps
+            departed = path in self.notes and entry.key
+            if departed:  # moved, perhaps: its link facts stay until the refresh knows (see _carry_over)
+                if (twin := self._departed.get(entry.stamp)) is not None:
+                    self.set_link_facts(twin.path, None)
+                asking, named = self._asking.get(path), self._named_links.get(path)
+                self._departed[entry.stamp] = Departed(path, entry, self.notes[path], asking, named)
             if entry.aliases:
                 aliases.update(fold(alias) for alias in entry.aliases)
                 if self._vault is not None:
@@ -311,8 +329,15 @@ class Workspace:
             self._asking.pop(path, None)
             self._named_links.pop(path, None)
             self._relink.pop(path, None)
-            self.set_link_facts(path, None)
+            if not departed:
+                self.set_link_facts(path, None)
         return aliases
+
+    def _drop_departed(self) -> None:
+        """The notes gone in this refresh that no new path carried over are gone for good."""
+        for departed in self._departed.values():
+            self.set_link_facts(departed.path, None)
+        self._departed.clear()
 
     def _stale(self, candidates: Iterable[NoteFile], forced: set[str]) -> list[NoteFile]:
         """The notes that must be read again: new, changed, too recent for their stamp, or named by an event."""
@@ -326,19 +351,22 @@ class Workspace:
             or file.path in forced
         ]
 
-    def _reparse(self, stale: Sequence[NoteFile], started_ns: int) -> tuple[set[str], list[str], set[str]]:
+    def _reparse(self, stale: Sequence[NoteFile], started_ns: int) -> tuple[set[str], list[str], set[str], list[str]]:
         """Parse the stale notes; return those that changed, those whose summary changed (notes linking
-        to them may change), and the folded aliases added or removed."""
+        to them may change), the folded aliases added or removed, and the notes that moved unchanged
+        with their findings carried over (see `_carry_over`)."""
         invalid: set[str] = set()
         summaries: list[str] = []
         aliases: set[str] = set()
+        carried: list[str] = []
         for done, file in enumerate(stale):
             if self.progress is not None and done % 256 == 0:
                 self.progress("indexing", done, len(stale))
             old = self.entries.get(file.path)
             stamp = (file.size, file.mtime_ns, file.inode)
             departed = self._departed.get(stamp) if old is None else None
-            note, key = (departed and self._relocated(file, *departed)) or self.read(file)
+            moved = self._relocated(file, departed) if departed is not None else None
+            note, key = moved or self.read(file)
             if old is not None and key and old.key == key:
                 if old.stamp != stamp:  # touched, not changed
                     old.stamp, old.saved = stamp, False
@@ -349,8 +377,12 @@ class Workspace:
                     self.notes[file.path] = self.loaded[file.path] = note
                 continue
             self._permalinks_changed(file.path, note)
-            entry = self.add_parsed(file, note, key)
-            invalid.add(file.path)
+            if moved is not None and departed is not None and self._carries_over(departed, file.path):
+                entry = self._carry_over(file, note, key, departed)
+                carried.append(file.path)
+            else:
+                entry = self.add_parsed(file, note, key)
+                invalid.add(file.path)
             old_aliases = old.aliases if old is not None else ()
             if old_aliases != entry.aliases:
                 aliases.update(fold(alias) for alias in (*old_aliases, *entry.aliases))
@@ -360,21 +392,67 @@ class Workspace:
                 summaries.append(file.path)
         if self.progress is not None and stale:
             self.progress("indexing", len(stale), len(stale))
-        return invalid, summaries, aliases
+        return invalid, summaries, aliases, carried
 
-    def _relocated(self, file: NoteFile, old_path: str, old_key: bytes, old: Note) -> tuple[Note, bytes] | None:
+    def _relocated(self, file: NoteFile, departed: Departed) -> tuple[Note, bytes] | None:
         """A note that moved (renamed, or its folder was) with its bytes unchanged: what was parsed at
         the old path, at the new one, without parsing it again."""
         keep_text = self.keeps_text(file.path)
-        if keep_text != self.keeps_text(old_path):
+        if keep_text != self.keeps_text(departed.path):
             return None
         data = read_note(self.config.vault, file, self.config.max_note_size)
         if isinstance(data, str) or len(data) > self.config.max_note_size:
             return None
-        if cache.note_key(old_path, data, keep_text) != old_key:
+        if cache.note_key(departed.path, data, keep_text) != departed.entry.key:
             return None  # changed since it was parsed
+        old = departed.note
         problems = tuple(problem._replace(path=file.path) for problem in old.problems)
         return old._replace(path=file.path, problems=problems), cache.note_key(file.path, data, keep_text)
+
+    def _carries_over(self, departed: Departed, new: str) -> bool:
+        """Whether a note that moved unchanged keeps its findings (but for the links its folder decides,
+        see `_bound_to_folder`): watch's indexes follow it, the same checks cover both paths, and none
+        whose findings name the note's own path (a permalink check) or that treats templates apart."""
+        old = departed.path
+        if self._backlinks is None or departed.entry.findings is None or self.is_template(old) or self.is_template(new):
+            return False
+        if any(check.covers(new) for check in self._permalink_checks):
+            return False
+        return all(check.covers(old) == check.covers(new) for check in self.config.checks)
+
+    def _carry_over(self, file: NoteFile, note: Note, key: bytes, departed: Departed) -> cache.Entry:
+        """Record a note that moved unchanged with what was known at its old path: its findings (at the
+        new path), its link facts and the names its unresolved links ask for."""
+        old, findings = departed.entry, departed.entry.findings
+        assert self._backlinks is not None and findings is not None  # see _carries_over
+        self.notes[file.path] = self.loaded[file.path] = note
+        entry = cache.Entry((file.size, file.mtime_ns, file.inode), key, old.summary, old.aliases)
+        entry.findings = tuple(found._replace(path=file.path) for found in findings)
+        entry.unresolved, entry.directives, entry.facts = old.unresolved, old.directives, old.facts
+        self.entries[file.path] = entry
+        if departed.asking is not None:
+            self._asking[file.path] = departed.asking
+        if departed.named is not None:
+            self._named_links[file.path] = departed.named._replace(note=note)
+        facts = self._backlinks.facts.get(departed.path)
+        self._links_changed[departed.path], self._links_changed[file.path] = None, facts
+        if self._links is not None:
+            cache.apply_delta(self._links, {departed.path: None, file.path: facts})
+        self._backlinks.move(departed.path, file.path)
+        del self._departed[old.stamp]
+        return entry
+
+    def _bound_to_folder(self, path: str) -> set[str]:
+        """The names of a note's links whose resolution depends on the folder it is in (SPEC §4.5):
+        relative links, and links by a name several files hold."""
+        by_name = self.vault.by_name
+        names: set[str] = set()
+        for name, links in self._links_by_name(self.notes[path]).named.items():
+            keys = name_keys(name)
+            held = sum(len(by_name.get(key, ())) for key in keys)
+            if held > 1 or any(link.target.startswith(("./", "../")) for link in links):
+                names.update(keys)
+        return names
 
     def _dependents(
         self, changed: list[str], files_changed: set[str], aliases: set[str]
