@@ -27,6 +27,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Protocol
 
+from watchdog import events
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
@@ -96,6 +97,21 @@ class Wake:
             self._calls.get_nowait()
 
 
+# The events that can mean a change. Not a file opened or closed unwritten: vaultkit's own reads are
+# those, two per note read, and the observer's thread would take them in (on inotify, the kernel is not
+# even asked for them).
+CHANGES: list[type[FileSystemEvent]] = [
+    events.FileCreatedEvent,
+    events.DirCreatedEvent,
+    events.FileModifiedEvent,
+    events.FileClosedEvent,
+    events.FileDeletedEvent,
+    events.DirDeletedEvent,
+    events.FileMovedEvent,
+    events.DirMovedEvent,
+]
+
+
 class _Collector(FileSystemEventHandler):
     """Runs on the observer's thread: keeps the paths events name, wakes the main loop."""
 
@@ -107,8 +123,6 @@ class _Collector(FileSystemEventHandler):
         self.wake = Wake()
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type in ("opened", "closed_no_write"):
-            return
         if event.is_directory and event.event_type == "modified":
             return  # something in the folder changed, and that has an event of its own
         names = [event.src_path, getattr(event, "dest_path", "")]
@@ -232,12 +246,12 @@ class Watcher:
         self.observer = self._observer(PollingObserver(timeout=1))
 
     def _observer(self, observer: Any) -> Any:
-        observer.schedule(self.collector, str(self.config.vault), recursive=True)
+        observer.schedule(self.collector, str(self.config.vault), recursive=True, event_filter=CHANGES)
         source = self.config.source
         folders = self._check_dirs() | ({source.parent} if source else set())
         for folder in folders:
             if folder.is_dir() and not _is_within(folder, self.config.vault):
-                observer.schedule(self.collector, str(folder), recursive=False)
+                observer.schedule(self.collector, str(folder), recursive=False, event_filter=CHANGES)
         observer.daemon = True
         observer.start()
         return observer
