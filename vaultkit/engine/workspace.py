@@ -152,11 +152,15 @@ class Workspace:
 
     def set_link_facts(self, path: str, facts: cache.LinkFacts | None) -> None:
         """Record where a note's links now lead (None: the note is gone), without reading the links file."""
-        self._links_changed[path] = facts
-        if self._links is not None:
-            cache.apply_delta(self._links, {path: facts})
+        self._keep_link_facts({path: facts})
         if self._backlinks is not None:
             self._backlinks.set_facts(path, facts)
+
+    def _keep_link_facts(self, changes: dict[str, cache.LinkFacts | None]) -> None:
+        """What the links file is to hold (None: the note is gone), as the next save writes it."""
+        self._links_changed.update(changes)
+        if self._links is not None:
+            cache.apply_delta(self._links, changes)
 
     # --- reading notes ----------------------------------------------------------------------------
 
@@ -434,10 +438,7 @@ class Workspace:
             self._asking[file.path] = departed.asking
         if departed.named is not None:
             self._named_links[file.path] = departed.named._replace(note=note)
-        facts = self._backlinks.facts.get(departed.path)
-        self._links_changed[departed.path], self._links_changed[file.path] = None, facts
-        if self._links is not None:
-            cache.apply_delta(self._links, {departed.path: None, file.path: facts})
+        self._keep_link_facts({departed.path: None, file.path: self._backlinks.facts.get(departed.path)})
         self._backlinks.move(departed.path, file.path)
         del self._departed[old.stamp]
         return entry
@@ -450,7 +451,7 @@ class Workspace:
         for name, links in self._links_by_name(self.notes[path]).named.items():
             keys = name_keys(name)
             held = sum(len(by_name.get(key, ())) for key in keys)
-            if held > 1 or any(link.target.startswith(("./", "../")) for link in links):
+            if held > 1 or any(_RELATIVE.match(link.target) for link in links):
                 names.update(keys)
         return names
 
@@ -559,9 +560,7 @@ class Workspace:
         next checked."""
         assert self._backlinks is not None
         for source, facts in self._backlinks.retarget(dict(moves)):
-            self._links_changed[source] = facts
-            if self._links is not None:
-                self._links[source] = facts
+            self._keep_link_facts({source: facts})
             entry = self.entries.get(source)
             if entry is not None:
                 entry.facts, entry.saved = b"", False
