@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from conftest import LineReader, stop, write_vault
+from conftest import LineReader, Run, cached_lines, stop, write_vault
 
 Event = dict[str, Any]
 TIMEOUT = 20.0  # an event that takes longer than this is not coming
@@ -127,6 +127,21 @@ def test_deleting_and_recreating_a_linked_note(root: Path, watching: Callable[..
     save(root / "b.md", "# B\n## Two\n")
     assert changes(watch.until("checked")) == [("removed", "a.md", 2, 1, "LK001"), ("removed", "a.md", 2, 7, "LK001")]
     assert watch.stop() == 0
+
+
+def test_the_cache_watch_leaves_knows_where_links_lead_after_a_folder_moved(
+    tmp_path: Path, watching: Callable[..., Watch], cli: Callable[..., Run]
+) -> None:
+    # watch moves the link facts of a.md to b's new path without checking a.md again; the next check
+    # must learn from the cache that a.md depends on Moved/b.md
+    root = write_vault(tmp_path / "v", {"a.md": "# A\n[[b#Two]]\n", "Sub/b.md": "# B\n## Two\n"})
+    watch = watching(root)
+    watch.until("ready")
+    (root / "Sub").rename(root / "Moved")
+    assert changes(watch.until("checked")) == []
+    assert watch.stop() == 0
+    save(root / "Moved" / "b.md", "# B\n## Three\n")
+    assert cached_lines(cli, root) == ["a.md:2:1: LK002 heading 'Two' not found in [[b]]"]
 
 
 def test_a_burst_of_writes_is_a_handful_of_checks(root: Path, watching: Callable[..., Watch]) -> None:

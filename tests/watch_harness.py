@@ -171,9 +171,10 @@ class Reported:
                     del self.current[key]
 
 
-def check_findings(root: Path) -> Counter[FindingKey]:
-    """What `vaultkit check --no-cache --format json` reports for the vault, as a fresh run sees it."""
-    process = Vaultkit(["check", "--vault", str(root), "--no-cache", "--format", "json"], root)
+def check_findings(root: Path, cached: bool = False) -> Counter[FindingKey]:
+    """What `vaultkit check --no-cache --format json` reports for the vault, as a fresh run sees it
+    (`cached`: what a check reading the cache reports)."""
+    process = Vaultkit(["check", "--vault", str(root), *([] if cached else ["--no-cache"]), "--format", "json"], root)
     out, err = process.communicate(timeout=120)
     assert process.returncode in (0, 1), err.decode("utf-8", "replace")
     return Counter(finding_key(record) for record in json.loads(out))
