@@ -46,6 +46,7 @@ class NamedLinks(NamedTuple):
     note: Note
     named: dict[str, list[Link]]
     names: tuple[str, ...]  # sorted
+    at: dict[str, list[int]]  # each name a link is looked up by (both forms) -> the link's places in note.links
 
 
 class Departed(NamedTuple):
@@ -556,15 +557,15 @@ class Workspace:
 
     def _retarget(self, moves: Iterable[tuple[str, str]]) -> None:
         """Where links led to a file that moved, they now lead to its new path (the notes not checked
-        again keep link facts that name the file where it is). Their digest is recomputed when they are
-        next checked."""
+        again keep link facts that name the file where it is), in watch's index and the links file alike."""
         assert self._backlinks is not None
-        for source, facts in self._backlinks.retarget(dict(moves)):
-            self._keep_link_facts({source: facts})
+        retargeted = dict(self._backlinks.retarget(dict(moves)))
+        self._keep_link_facts(dict(retargeted))
+        for source, facts in retargeted.items():
             entry = self.entries.get(source)
             if entry is not None:
-                entry.facts, entry.saved = b"", False
-            self._dirty = True
+                entry.facts, entry.saved = facts_digest(facts), False
+        self._dirty = self._dirty or bool(retargeted)
 
     def _sees(self, path: str, keys: tuple[str, ...], changed: list[str], only_moved: bool) -> bool:
         """Whether a note linking by a name (`keys`) can see files of that name come or go (`changed`,
@@ -598,11 +599,21 @@ class Workspace:
         known = self._named_links.get(note.path)
         if known is None or known.note is not note:
             named: dict[str, list[Link]] = {}
-            for link in note.links:
+            at: dict[str, list[int]] = {}
+            for place, link in enumerate(note.links):
                 if link.target:
-                    named.setdefault(name_keys(link.target)[0], []).append(link)
-            known = self._named_links[note.path] = NamedLinks(note, named, _names_of(note.links))
+                    keys = name_keys(link.target)
+                    named.setdefault(keys[0], []).append(link)
+                    for key in keys:
+                        at.setdefault(key, []).append(place)
+            known = NamedLinks(note, named, tuple(sorted(at)), at)
+            self._named_links[note.path] = known
         return known
+
+    def _links_due(self, note: Note, names: frozenset[str]) -> tuple[Link, ...]:
+        """A note's links looked up by one of these names, in the note's order."""
+        at = self._links_by_name(note).at
+        return tuple(note.links[place] for place in sorted({place for name in names for place in at.get(name, ())}))
 
     def follow(self) -> None:
         """Get ready to take changes one at a time (watch, once its first check is done): build now what
@@ -699,7 +710,7 @@ class Workspace:
         codes = kind_named(LINK_KIND).codes
         subset: list[Note] = []
         for note, due in partly:
-            links = tuple(link for link in note.links if _linked_by(link, due.names))
+            links = self._links_due(note, due.names)
             subset.append(note._replace(links=links, problems=()))
             spans = {link.span for link in links}
             found.extend(kept for kept in due.findings if kept.code not in codes or kept.span not in spans)
@@ -899,10 +910,6 @@ def _summary(note: Note) -> tuple[bytes, tuple[str, ...]]:
 def facts_digest(facts: cache.LinkFacts) -> bytes:
     """What the cache entry keeps of a note's link facts, so that the links file is read only when they change."""
     return cache.digest(facts)
-
-
-def _linked_by(link: Link, names: frozenset[str]) -> bool:
-    return bool(link.target) and not names.isdisjoint(name_keys(link.target))
 
 
 def _names_of(links: Iterable[Link]) -> tuple[str, ...]:
