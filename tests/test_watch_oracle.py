@@ -3,7 +3,8 @@ hundred notes, a real observer, real file writes, and `vaultkit check --no-cache
 
 Each step applies one to three random operations, waits until watch has told what they caused (a
 `checked` event after the last write, then quiet), and compares the findings watch has reported
-(added minus removed, by path, line, column, code and message) with a fresh check of the same files.
+(added minus removed, by path, line, column, code and message) with a fresh check of the same files;
+when they differ, again after LATE seconds without events (a loaded machine delivers some late).
 The sequence of operations is a function of the seed alone, so a failure is replayed by its seed;
 every seed that ever failed is kept in FAILED_SEEDS. The periodic full rescan is set far beyond the
 test's length: only watch's reaction to events can make it pass.
@@ -75,6 +76,7 @@ FAILED_SEEDS = {
 }
 SHORT_STEPS = {"inotify": 14, "polling": 6}
 QUIET = {"inotify": 0.5, "polling": 1.6}  # the polling observer looks once a second
+LATE = 3.0  # a step whose findings differ is compared again after this long without events: lost, not late
 
 
 @dataclass
@@ -329,6 +331,8 @@ def run_sequence(tmp_path: Path, watching: Callable[..., Watch], mode: str, seed
             vault.log.append(f"step {step}: " + "; ".join(done))
             reported.apply(watch.settle(since, QUIET[mode]))
         expected = check_findings(vault.root)
+        if reported.current != expected:  # events can come late on a busy machine: what settled was not all
+            reported.apply(watch.quiet(LATE))
         story = "\n".join(vault.log[-8:])
         assert not reported.anomalies, f"seed {seed} ({mode}), step {step}:\n{story}\n{reported.anomalies[:10]}"
         alive = "running" if watch.process.poll() is None else f"exited {watch.process.returncode}"
