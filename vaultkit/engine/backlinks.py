@@ -61,7 +61,9 @@ class Backlinks:
         changed = []
         for source in sources:
             targets, names = self.facts[source]
-            facts = (tuple(sorted({moves.get(target, target) for target in targets})), names)
+            now = [moves.get(target, target) for target in targets]
+            now.sort()  # targets were sorted: a few out of place (a note may link to thousands)
+            facts = (tuple(dict.fromkeys(now)), names)  # a note may link to a file where another moved
             self.facts[source] = facts
             changed.append((source, facts))
         return changed

@@ -557,14 +557,15 @@ class Workspace:
 
     def _retarget(self, moves: Iterable[tuple[str, str]]) -> None:
         """Where links led to a file that moved, they now lead to its new path (the notes not checked
-        again keep link facts that name the file where it is), in watch's index and the links file alike."""
+        again keep link facts that name the file where it is), in watch's index and the links file alike.
+        Their digest is taken when they are next checked (most never are: they link by name)."""
         assert self._backlinks is not None
-        retargeted = dict(self._backlinks.retarget(dict(moves)))
-        self._keep_link_facts(dict(retargeted))
-        for source, facts in retargeted.items():
+        retargeted: dict[str, cache.LinkFacts | None] = dict(self._backlinks.retarget(dict(moves)))
+        self._keep_link_facts(retargeted)
+        for source in retargeted:
             entry = self.entries.get(source)
             if entry is not None:
-                entry.facts, entry.saved = facts_digest(facts), False
+                entry.facts, entry.saved = b"", False
         self._dirty = self._dirty or bool(retargeted)
 
     def _sees(self, path: str, keys: tuple[str, ...], changed: list[str], only_moved: bool) -> bool:
@@ -727,8 +728,10 @@ class Workspace:
         """Keep a note's raw findings, and (tracking) where its links lead."""
         entry = self.entries[note.path]
         entry.findings, entry.saved = tuple(findings), False
-        if self.use_cache:
-            entry.stored_findings()  # as the cache writes them: here, on every core, rather than in save()
+        if self.use_cache and self._backlinks is None:
+            # as the cache writes them: here, on every core of a check, rather than in save(); watch
+            # (following changes) leaves them to its save, after it has told what it found
+            entry.stored_findings()
         entry.unresolved = any(finding.code == "LK001" for finding in findings)
         entry.directives = tuple(directive.plain() for directive in suppress.directives_of(note))
         if not self.tracking:
@@ -750,8 +753,12 @@ class Workspace:
             self._backlinks.set_asking(note.path, asking)
         names = self._links_by_name(note).names if self._backlinks is not None else _names_of(note.links)
         facts = (tuple(sorted(targets)), names)
-        if self._backlinks is not None and entry.facts and self._backlinks.facts.get(note.path) == facts:
-            return  # as they were (watch's index holds every note's facts)
+        if self._backlinks is not None and self._backlinks.facts.get(note.path) == facts:
+            # as they were: watch's index holds every note's facts, as the links file does (retargeting
+            # wrote both, and left only the digest to take)
+            if not entry.facts:
+                entry.facts = facts_digest(facts)
+            return
         digest = facts_digest(facts)
         if digest != entry.facts:
             self.set_link_facts(note.path, facts)
