@@ -346,7 +346,8 @@ def run_sequence(tmp_path: Path, watching: Callable[..., Watch], mode: str, seed
     assert watch.wait() == 0, watch.stderr
     # what watch left in the cache (findings, link facts, moved entries) serves the next check, as it
     # is and after more edits: a check with it reports what a fresh check does
-    for done in ([], [vault.random_operation() for _ in range(3)]):
+    for more_edits in (0, 3):
+        done = [vault.random_operation() for _ in range(more_edits)]
         with_cache, expected = check_findings(vault.root, cached=True), check_findings(vault.root)
         assert with_cache == expected, (
             f"seed {seed} ({mode}), a check with watch's cache after {'; '.join(done) or 'watch stopped'}:\n"
